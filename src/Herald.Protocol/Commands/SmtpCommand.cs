@@ -1,0 +1,47 @@
+// The commands of an SMTP session as values, one record per verb (RFC 5321 §4.1.1).
+using Herald.Protocol.Addresses;
+
+namespace Herald.Protocol.Commands;
+
+/// <summary>The verbs Herald recognises; anything else is answered 500 5.5.2.</summary>
+public enum SmtpVerb
+{
+    Helo,
+    Ehlo,
+    Mail,
+    Rcpt,
+    Data,
+    Rset,
+    Noop,
+    Quit,
+    Vrfy,
+    Help,
+    Expn,
+}
+
+/// <summary>A parsed SMTP command.</summary>
+public abstract record SmtpCommand(SmtpVerb Verb);
+
+public sealed record HeloCommand(string Domain) : SmtpCommand(SmtpVerb.Helo);
+
+public sealed record EhloCommand(string Domain) : SmtpCommand(SmtpVerb.Ehlo);
+
+/// <summary>MAIL FROM; a null <see cref="ReversePath"/> is the null reverse-path <c>&lt;&gt;</c> of bounces.</summary>
+public sealed record MailCommand(Mailbox? ReversePath, MailParameters Parameters) : SmtpCommand(SmtpVerb.Mail);
+
+/// <summary>RCPT TO; a recipient with an empty domain is the bare <c>&lt;Postmaster&gt;</c> (RFC 5321 §4.1.1.3).</summary>
+public sealed record RcptCommand(Mailbox Recipient) : SmtpCommand(SmtpVerb.Rcpt);
+
+public sealed record DataCommand() : SmtpCommand(SmtpVerb.Data);
+
+public sealed record RsetCommand() : SmtpCommand(SmtpVerb.Rset);
+
+public sealed record NoopCommand() : SmtpCommand(SmtpVerb.Noop);
+
+public sealed record QuitCommand() : SmtpCommand(SmtpVerb.Quit);
+
+public sealed record VrfyCommand(string Argument) : SmtpCommand(SmtpVerb.Vrfy);
+
+public sealed record HelpCommand(string? Topic) : SmtpCommand(SmtpVerb.Help);
+
+public sealed record ExpnCommand(string Argument) : SmtpCommand(SmtpVerb.Expn);

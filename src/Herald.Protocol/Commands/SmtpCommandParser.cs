@@ -1,0 +1,281 @@
+// Turns command lines into commands or into the reply that refuses them (RFC 5321 §4.1).
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Herald.Protocol.Addresses;
+using Herald.Protocol.Replies;
+
+namespace Herald.Protocol.Commands;
+
+/// <summary>
+/// The SMTP command parser. It holds no state: <see cref="TryParse"/> either consumes one whole
+/// line and gives its result, or consumes nothing and asks for more bytes.
+/// </summary>
+public sealed class SmtpCommandParser
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly int _maxLineLength;
+    private readonly LineEndingPolicy _lineEndings;
+
+    public SmtpCommandParser(int maxLineLength = CommandLine.DefaultMaxLength, LineEndingPolicy lineEndings = LineEndingPolicy.Normalize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineLength, 16);
+        _maxLineLength = maxLineLength;
+        _lineEndings = lineEndings;
+    }
+
+    /// <summary>
+    /// Parses the next line of <paramref name="buffer"/>. Returns false when the line is not complete,
+    /// leaving <paramref name="buffer"/> untouched. A line over the limit gives 500 5.5.6 with
+    /// <paramref name="skipRestOfLine"/> set: the caller discards up to the next LF.
+    /// </summary>
+    public bool TryParse(ref ReadOnlySequence<byte> buffer, out CommandParseResult result, out bool skipRestOfLine)
+    {
+        result = default;
+        skipRestOfLine = false;
+        ReadOnlySequence<byte> rest = buffer;
+        if (!CommandLine.TryRead(ref rest, _maxLineLength, out ReadOnlySequence<byte> line, out LineEnding ending, out bool tooLong))
+        {
+            return false;
+        }
+
+        buffer = rest;
+        if (tooLong)
+        {
+            skipRestOfLine = true;
+            result = CommandParseResult.Fail(SmtpReplies.LineTooLong.Render());
+            return true;
+        }
+
+        if (ending != LineEnding.CrLf && _lineEndings == LineEndingPolicy.Reject)
+        {
+            result = CommandParseResult.Fail(ending == LineEnding.BareLf ? SmtpReplies.BareLineFeed.Render() : SmtpReplies.BareCarriageReturn.Render());
+            return true;
+        }
+
+        result = ParseLine(line.IsSingleSegment ? line.FirstSpan : line.ToArray());
+        return true;
+    }
+
+    /// <summary>Parses one line without its line end.</summary>
+    public static CommandParseResult ParseLine(ReadOnlySpan<byte> line)
+    {
+        int verbEnd = line.IndexOf((byte)' ');
+        ReadOnlySpan<byte> verb = verbEnd < 0 ? line : line[..verbEnd];
+        ReadOnlySpan<byte> argBytes = verbEnd < 0 ? [] : line[(verbEnd + 1)..];
+
+        SmtpVerb? known = RecogniseVerb(verb);
+        if (known is not { } v)
+        {
+            return Fail(SmtpReplies.UnknownCommand.Render());
+        }
+
+        string args;
+        try
+        {
+            args = StrictUtf8.GetString(argBytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Fail(SmtpReplies.SyntaxError.Render("invalid UTF-8 in command"));
+        }
+
+        if (args.AsSpan().ContainsAnyInRange('\0', '\u001f') || args.Contains('\u007f', StringComparison.Ordinal))
+        {
+            return Fail(SmtpReplies.SyntaxError.Render("control character in command"));
+        }
+
+        return v switch
+        {
+            SmtpVerb.Helo => ParseHello(args, isEhlo: false),
+            SmtpVerb.Ehlo => ParseHello(args, isEhlo: true),
+            SmtpVerb.Mail => ParseMail(args),
+            SmtpVerb.Rcpt => ParseRcpt(args),
+            SmtpVerb.Data => NoArguments(args, "DATA", new DataCommand()),
+            SmtpVerb.Rset => NoArguments(args, "RSET", new RsetCommand()),
+            SmtpVerb.Quit => NoArguments(args, "QUIT", new QuitCommand()),
+            SmtpVerb.Noop => Ok(new NoopCommand()), // RFC 5321 §4.1.1.9: a parameter is allowed and ignored.
+            SmtpVerb.Vrfy => args.Trim().Length == 0 ? Fail(SmtpReplies.SyntaxError.Render("VRFY address")) : Ok(new VrfyCommand(args.Trim())),
+            SmtpVerb.Expn => Ok(new ExpnCommand(args.Trim())),
+            SmtpVerb.Help => Ok(new HelpCommand(args.Trim().Length == 0 ? null : args.Trim())),
+            _ => Fail(SmtpReplies.UnknownCommand.Render()),
+        };
+    }
+
+    private static SmtpVerb? RecogniseVerb(ReadOnlySpan<byte> verb) => verb.Length != 4 ? null : (verb[0] | 0x20, verb[1] | 0x20, verb[2] | 0x20, verb[3] | 0x20) switch
+    {
+        ('h', 'e', 'l', 'o') => SmtpVerb.Helo,
+        ('e', 'h', 'l', 'o') => SmtpVerb.Ehlo,
+        ('m', 'a', 'i', 'l') => SmtpVerb.Mail,
+        ('r', 'c', 'p', 't') => SmtpVerb.Rcpt,
+        ('d', 'a', 't', 'a') => SmtpVerb.Data,
+        ('r', 's', 'e', 't') => SmtpVerb.Rset,
+        ('n', 'o', 'o', 'p') => SmtpVerb.Noop,
+        ('q', 'u', 'i', 't') => SmtpVerb.Quit,
+        ('v', 'r', 'f', 'y') => SmtpVerb.Vrfy,
+        ('h', 'e', 'l', 'p') => SmtpVerb.Help,
+        ('e', 'x', 'p', 'n') => SmtpVerb.Expn,
+        _ => null,
+    };
+
+    private static CommandParseResult ParseHello(string args, bool isEhlo)
+    {
+        string name = args.Trim();
+        if (name.Length == 0 || name.Contains(' ', StringComparison.Ordinal))
+        {
+            return Fail(SmtpReplies.SyntaxError.Render(isEhlo ? "EHLO hostname" : "HELO hostname"));
+        }
+
+        // RFC 5321 §4.1.4 lets a server refuse a name it cannot verify, but the names clients really send
+        // (bare host names, underscores) make that a poor trade; the name is recorded as given.
+        return Ok(isEhlo ? new EhloCommand(name) : new HeloCommand(name));
+    }
+
+    private static CommandParseResult ParseMail(string args)
+    {
+        if (!TryKeyword(args, "FROM:", out int pos))
+        {
+            return Fail(SmtpReplies.SyntaxError.Render("MAIL FROM:<address>"));
+        }
+
+        PathError error = MailboxGrammar.TryParsePath(args, ref pos, allowNull: true, allowPostmaster: false, out Mailbox? sender);
+        if (error != PathError.None)
+        {
+            return PathFailure(error, args, "MAIL FROM:<address>");
+        }
+
+        MailParameters parameters = MailParameters.None;
+        foreach ((string keyword, string? value) in SplitParameters(args, pos, out SmtpReply? paramError))
+        {
+            if (paramError is not null)
+            {
+                return Fail(paramError);
+            }
+
+            switch (keyword.ToUpperInvariant())
+            {
+                case "SIZE" when parameters.Size is null:
+                    // RFC 1870 §6: size-value = 1*20DIGIT.
+                    if (value is null || value.Length > 20 || !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long size))
+                    {
+                        return Fail(SmtpReplies.BadParameter.Render("SIZE=" + value));
+                    }
+
+                    parameters = parameters with { Size = size };
+                    break;
+                case "BODY" when parameters.Body == BodyType.SevenBit:
+                    if (string.Equals(value, "8BITMIME", StringComparison.OrdinalIgnoreCase))
+                    {
+                        parameters = parameters with { Body = BodyType.EightBitMime };
+                    }
+                    else if (!string.Equals(value, "7BIT", StringComparison.OrdinalIgnoreCase))
+                    {
+                        return Fail(value is null ? SmtpReplies.BadParameter.Render("BODY") : SmtpReplies.UnsupportedOption.Render("BODY=" + value));
+                    }
+
+                    break;
+                case "SMTPUTF8" when !parameters.SmtpUtf8:
+                    if (value is not null)
+                    {
+                        return Fail(SmtpReplies.BadParameter.Render("SMTPUTF8 takes no value"));
+                    }
+
+                    parameters = parameters with { SmtpUtf8 = true };
+                    break;
+                case "SIZE" or "BODY" or "SMTPUTF8":
+                    return Fail(SmtpReplies.BadParameter.Render("duplicate " + keyword));
+                default:
+                    return Fail(SmtpReplies.UnsupportedOption.Render(keyword));
+            }
+        }
+
+        return Ok(new MailCommand(sender, parameters));
+    }
+
+    private static CommandParseResult ParseRcpt(string args)
+    {
+        if (!TryKeyword(args, "TO:", out int pos))
+        {
+            return Fail(SmtpReplies.SyntaxError.Render("RCPT TO:<address>"));
+        }
+
+        PathError error = MailboxGrammar.TryParsePath(args, ref pos, allowNull: false, allowPostmaster: true, out Mailbox? recipient);
+        if (error != PathError.None)
+        {
+            return PathFailure(error, args, "RCPT TO:<address>");
+        }
+
+        // NOTIFY= and ORCPT= (RFC 3461) come with the DSN extension; until it is offered they are unknown.
+        List<(string Keyword, string? Value)> parameters = SplitParameters(args, pos, out SmtpReply? paramError);
+        if (paramError is not null)
+        {
+            return Fail(paramError);
+        }
+
+        return parameters.Count > 0 ? Fail(SmtpReplies.UnsupportedOption.Render(parameters[0].Keyword)) : Ok(new RcptCommand(recipient!));
+    }
+
+    private static CommandParseResult PathFailure(PathError error, string args, string usage) => error switch
+    {
+        PathError.MissingBrackets => Fail(SmtpReplies.SyntaxError.Render(usage)),
+        PathError.TooLong => Fail(SmtpReplies.BadAddressSyntax.Render("address too long")),
+        _ => Fail(SmtpReplies.BadAddressSyntax.Render(Shorten(args))),
+    };
+
+    /// <summary>Matches "FROM:" / "TO:" case-insensitively, then skips spaces that lenient clients put after the colon.</summary>
+    private static bool TryKeyword(string args, string keyword, out int pos)
+    {
+        pos = 0;
+        if (!args.StartsWith(keyword, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        pos = keyword.Length;
+        while (pos < args.Length && args[pos] == ' ')
+        {
+            pos++;
+        }
+
+        return true;
+    }
+
+    /// <summary>Splits <c>SP esmtp-keyword ["=" esmtp-value]</c> items (RFC 5321 §4.1.2).</summary>
+    private static List<(string Keyword, string? Value)> SplitParameters(string args, int pos, out SmtpReply? error)
+    {
+        error = null;
+        var list = new List<(string, string?)>();
+        if (pos < args.Length && args[pos] != ' ')
+        {
+            error = SmtpReplies.BadAddressSyntax.Render(Shorten(args));
+            return list;
+        }
+
+        foreach (string item in args[pos..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = item.IndexOf('=', StringComparison.Ordinal);
+            string keyword = eq < 0 ? item : item[..eq];
+            string? value = eq < 0 ? null : item[(eq + 1)..];
+            if (keyword.Length == 0 || !char.IsAsciiLetterOrDigit(keyword[0]) || !keyword.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+                || (value is not null && (value.Length == 0 || value.Contains('=', StringComparison.Ordinal))))
+            {
+                error = SmtpReplies.BadParameter.Render(Shorten(item));
+                return list;
+            }
+
+            list.Add((keyword, value));
+        }
+
+        return list;
+    }
+
+    private static CommandParseResult NoArguments(string args, string verb, SmtpCommand command) =>
+        args.Trim().Length == 0 ? Ok(command) : Fail(SmtpReplies.SyntaxError.Render(verb));
+
+    private static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 77), "...");
+
+    private static CommandParseResult Ok(SmtpCommand command) => CommandParseResult.Ok(command);
+
+    private static CommandParseResult Fail(SmtpReply reply) => CommandParseResult.Fail(reply);
+}
