@@ -1,0 +1,12 @@
+// The list of `herald` subcommands; each lives in its own file and is registered here.
+using System.CommandLine;
+
+namespace Herald.Cli.Commands;
+
+internal static class HeraldCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return VersionCommand.Create();
+    }
+}
