@@ -1,0 +1,151 @@
+// One listening socket: accepts connections, applies the admission gates, starts sessions.
+using System.Net;
+using System.Net.Sockets;
+using Herald.Protocol.Replies;
+using Herald.Server.Admission;
+using Herald.Server.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Listeners;
+
+/// <summary>Accepts on one endpoint. Refused connections get one reply and are closed without a session.</summary>
+internal sealed class SmtpListener : IAsyncDisposable
+{
+    private readonly SessionServices _services;
+    private readonly IReadOnlyList<IConnectionGate> _gates;
+    private readonly ConnectionRegistry _registry;
+    private readonly Socket _socket;
+    private readonly List<Task> _sessions = [];
+    private readonly Lock _sessionsLock = new();
+
+    public SmtpListener(SessionServices services, IPEndPoint endpoint, IReadOnlyList<IConnectionGate> gates, ConnectionRegistry registry)
+    {
+        _services = services;
+        _gates = gates;
+        _registry = registry;
+        _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // Lets a restarted server rebind while old connections sit in TIME_WAIT.
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            _socket.Bind(endpoint);
+            _socket.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            _socket.Dispose();
+            string why = e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "the address is already in use (is another server running?)",
+                SocketError.AddressNotAvailable => "the address does not belong to this machine",
+                SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
+                _ => e.Message,
+            };
+            throw new ListenerBindException($"Listener '{services.Listener.Name}' cannot listen on {endpoint}: {why}.", e);
+        }
+
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public async Task AcceptLoopAsync(CancellationToken abortSessions)
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                // The loop ends when the socket is disposed at the end of the drain.
+                client = await _socket.AcceptAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            client.NoDelay = true;
+            var remote = (IPEndPoint)client.RemoteEndPoint!;
+            if (Refusal(remote.Address) is { } refusal)
+            {
+                await RefuseAsync(client, remote, refusal.Reply, refusal.Policy).ConfigureAwait(false);
+                continue;
+            }
+
+            Task task = RunSessionAsync(client, remote, abortSessions);
+            lock (_sessionsLock)
+            {
+                _sessions.RemoveAll(t => t.IsCompleted);
+                _sessions.Add(task);
+            }
+        }
+    }
+
+    /// <summary>Waits for every session of this listener to end.</summary>
+    public Task SessionsCompletion()
+    {
+        lock (_sessionsLock)
+        {
+            return Task.WhenAll(_sessions);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private (SmtpReply Reply, string Policy)? Refusal(IPAddress client)
+    {
+        foreach (IConnectionGate gate in _gates)
+        {
+            if (gate.Admit(client, _registry) is { } reply)
+            {
+                return (reply, gate.Name);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task RefuseAsync(Socket client, IPEndPoint remote, SmtpReply reply, string policy)
+    {
+        _services.Logger.LogInformation("client={Client} id=- reply=\"{Reply}\" policy={Policy}", remote.Address, reply, policy);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await client.SendAsync(System.Text.Encoding.UTF8.GetBytes(reply.ToWireString()), SocketFlags.None, cts.Token).ConfigureAwait(false);
+            client.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client left first; nothing more to do.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    private async Task RunSessionAsync(Socket client, IPEndPoint remote, CancellationToken abort)
+    {
+        await Task.Yield();
+        var session = new SmtpSession(_services, new NetworkStream(client, ownsSocket: true), remote);
+        _registry.Add(session, remote.Address);
+        try
+        {
+            await session.RunAsync(abort).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A fault in one session must never take down the listener or other sessions.
+            _services.Logger.LogError(e, "client={Client} session failed", remote.Address);
+        }
+        finally
+        {
+            _registry.Remove(session, remote.Address);
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

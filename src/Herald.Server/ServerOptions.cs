@@ -1,0 +1,155 @@
+// Configuration of the SMTP server, bound from the `Herald` section; every default says where it comes from.
+using Herald.Protocol.Commands;
+
+namespace Herald.Server;
+
+/// <summary>The receiving side's settings.</summary>
+public sealed class ServerOptions
+{
+    /// <summary><c>Hostname</c>: the name in the greeting, EHLO reply and Received headers.</summary>
+    public string Hostname { get; set; } = "localhost";
+
+    /// <summary><c>AcceptMail</c>: false makes every listener answer <c>521 5.3.2</c> (RFC 7504).</summary>
+    public bool AcceptMail { get; set; } = true;
+
+    /// <summary><c>Listeners</c>: where to listen. Empty means one listener on 127.0.0.1:2525.</summary>
+    public IList<ListenerOptions> Listeners { get; } = [];
+
+    public LimitOptions Limits { get; set; } = new();
+
+    public SmtpOptions Smtp { get; set; } = new();
+
+    public NoMailOptions NoMail { get; set; } = new();
+
+    /// <summary>The listeners to run: the configured ones, or the embedded default.</summary>
+    public IReadOnlyList<ListenerOptions> EffectiveListeners =>
+        Listeners.Count > 0 ? [.. Listeners] : [new ListenerOptions { Name = "smtp", Endpoint = "127.0.0.1:2525" }];
+
+    /// <summary>Checks every value and names the key of each one that is wrong.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Hostname) || !Protocol.Addresses.MailboxGrammar.IsDomain(Hostname))
+        {
+            yield return $"Herald:Hostname: '{Hostname}' is not a host name.";
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < Listeners.Count; i++)
+        {
+            ListenerOptions listener = Listeners[i];
+            if (string.IsNullOrWhiteSpace(listener.Name) || !names.Add(listener.Name))
+            {
+                yield return $"Herald:Listeners:{i}:Name: each listener needs a unique name.";
+            }
+
+            if (!EndpointParser.TryParse(listener.Endpoint, out _))
+            {
+                yield return $"Herald:Listeners:{i}:Endpoint: '{listener.Endpoint}' is not ip:port (e.g. 127.0.0.1:2525 or [::1]:25).";
+            }
+        }
+
+        foreach (string error in Limits.Validate())
+        {
+            yield return error;
+        }
+    }
+}
+
+/// <summary>One listening socket.</summary>
+public sealed class ListenerOptions
+{
+    public string Name { get; set; } = "smtp";
+
+    /// <summary><c>ip:port</c>; IPv6 as <c>[::1]:25</c>.</summary>
+    public string Endpoint { get; set; } = "127.0.0.1:2525";
+
+    /// <summary>Overrides the server-wide <c>AcceptMail</c> for this listener, e.g. for a no-mail decoy.</summary>
+    public bool? AcceptMail { get; set; }
+}
+
+/// <summary><c>Limits</c>: resource limits, each with its source.</summary>
+public sealed class LimitOptions
+{
+    /// <summary>
+    /// <c>Limits:MaxMessageSize</c>, octets, advertised as SIZE (RFC 1870). 25 MiB: a size most large
+    /// providers accept, not so large that one message can fill a small disk.
+    /// </summary>
+    public long MaxMessageSize { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary><c>Limits:MaxRecipients</c>: RFC 5321 §4.5.3.1.8 requires at least 100; Postfix allows 1000.</summary>
+    public int MaxRecipients { get; set; } = 1000;
+
+    /// <summary><c>Limits:HardErrorLimit</c>: errors in one session before 421 4.7.0 (Postfix: 20).</summary>
+    public int HardErrorLimit { get; set; } = 20;
+
+    /// <summary><c>Limits:CommandTimeout</c>: the wait for each command (RFC 5321 §4.5.3.2.7: 5 minutes).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// <c>Limits:DataTimeout</c>: the whole time allowed to receive one message after 354. RFC 5321
+    /// §4.5.3.2.6 gives 10 minutes for the final dot; a deadline rather than an idle timer means a
+    /// client trickling one byte a second cannot hold a session open.
+    /// </summary>
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary><c>Limits:MaxCommandLineLength</c>: RFC 5321 §4.5.3.1.4, 512 octets with the CRLF.</summary>
+    public int MaxCommandLineLength { get; set; } = CommandLine.DefaultMaxLength;
+
+    /// <summary><c>Limits:ShutdownGracePeriod</c>: how long a message being received may take to finish at shutdown.</summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IEnumerable<string> Validate()
+    {
+        if (MaxMessageSize < 1024)
+        {
+            yield return $"Herald:Limits:MaxMessageSize: {MaxMessageSize} is below the minimum of 1024 octets.";
+        }
+
+        if (MaxRecipients < 1)
+        {
+            yield return $"Herald:Limits:MaxRecipients: {MaxRecipients} must be at least 1 (RFC 5321 asks for 100).";
+        }
+
+        if (HardErrorLimit < 1)
+        {
+            yield return $"Herald:Limits:HardErrorLimit: {HardErrorLimit} must be at least 1.";
+        }
+
+        if (CommandTimeout <= TimeSpan.Zero)
+        {
+            yield return "Herald:Limits:CommandTimeout: must be a positive time span (e.g. 00:05:00).";
+        }
+
+        if (DataTimeout <= TimeSpan.Zero)
+        {
+            yield return "Herald:Limits:DataTimeout: must be a positive time span (e.g. 00:10:00).";
+        }
+
+        if (ShutdownGracePeriod < TimeSpan.Zero)
+        {
+            yield return "Herald:Limits:ShutdownGracePeriod: must not be negative.";
+        }
+
+        if (MaxCommandLineLength is < 512 or > 65536)
+        {
+            yield return $"Herald:Limits:MaxCommandLineLength: {MaxCommandLineLength} must be between 512 (RFC 5321 §4.5.3.1.4) and 65536.";
+        }
+    }
+}
+
+/// <summary><c>Smtp</c>: protocol behaviour.</summary>
+public sealed class SmtpOptions
+{
+    /// <summary><c>Smtp:BareLineFeed</c>: <c>normalize</c> (default) or <c>reject</c>.</summary>
+    public LineEndingPolicy BareLineFeed { get; set; } = LineEndingPolicy.Normalize;
+}
+
+/// <summary><c>NoMail</c>: how a listener that accepts no mail behaves.</summary>
+public sealed class NoMailOptions
+{
+    /// <summary>
+    /// <c>NoMail:KeepOpen</c>: false (default) closes right after the 521 greeting, as RFC 7504 prefers;
+    /// true answers every command but QUIT with 521 until QUIT or the command timeout.
+    /// </summary>
+    public bool KeepOpen { get; set; }
+}

@@ -1,0 +1,33 @@
+// Which command is allowed in which session state: a table, not nested ifs.
+using Herald.Protocol.Commands;
+
+namespace Herald.Server.Sessions;
+
+/// <summary>
+/// The command/state table. A null entry means "allowed"; otherwise the text of the
+/// <c>503 5.5.1</c> reply. HELO/EHLO, RSET, NOOP, QUIT, VRFY, HELP and EXPN are allowed in every
+/// state (RFC 5321 §4.1.4 lets EHLO restart a session at any point).
+/// </summary>
+internal static class CommandTable
+{
+    private const string SendHeloFirst = "send HELO/EHLO first";
+    private const string NestedMail = "nested MAIL command";
+    private const string NeedMail = "need MAIL command";
+    private const string NeedRcpt = "need RCPT command";
+
+    private static readonly Dictionary<(SmtpVerb, SessionState), string> Refusals = new()
+    {
+        [(SmtpVerb.Mail, SessionState.Connected)] = SendHeloFirst,
+        [(SmtpVerb.Mail, SessionState.MailGiven)] = NestedMail,
+        [(SmtpVerb.Mail, SessionState.RecipientsGiven)] = NestedMail,
+        [(SmtpVerb.Rcpt, SessionState.Connected)] = NeedMail,
+        [(SmtpVerb.Rcpt, SessionState.Ready)] = NeedMail,
+        [(SmtpVerb.Data, SessionState.Connected)] = NeedMail,
+        [(SmtpVerb.Data, SessionState.Ready)] = NeedMail,
+        [(SmtpVerb.Data, SessionState.MailGiven)] = NeedRcpt,
+    };
+
+    /// <summary>Null when <paramref name="verb"/> may run in <paramref name="state"/>, else why not.</summary>
+    public static string? Refusal(SmtpVerb verb, SessionState state) =>
+        Refusals.TryGetValue((verb, state), out string? text) ? text : null;
+}

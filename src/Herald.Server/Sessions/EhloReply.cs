@@ -1,0 +1,23 @@
+// The EHLO reply: the host name, then one service extension per line (RFC 5321 §4.1.1.1).
+using System.Globalization;
+using Herald.Protocol.Replies;
+
+namespace Herald.Server.Sessions;
+
+internal static class EhloReply
+{
+    /// <summary>The extensions a session offers. ENHANCEDSTATUSCODES is always there (RFC 2034).</summary>
+    public static SmtpReply Build(string hostname, long maxMessageSize)
+    {
+        string[] lines =
+        [
+            hostname,
+            "PIPELINING",                                                             // RFC 2920
+            "SIZE " + maxMessageSize.ToString(CultureInfo.InvariantCulture),          // RFC 1870
+            "8BITMIME",                                                               // RFC 6152
+            "ENHANCEDSTATUSCODES",                                                    // RFC 2034
+            "SMTPUTF8",                                                               // RFC 6531
+        ];
+        return SmtpReplies.Ehlo.WithLines(lines);
+    }
+}

@@ -1,0 +1,252 @@
+// The command handlers of a session: each gives exactly one reply from the catalog.
+using Herald.Policy;
+using Herald.Protocol.Addresses;
+using Herald.Protocol.Commands;
+using Herald.Protocol.Replies;
+using Herald.Queue;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Sessions;
+
+internal sealed partial class SmtpSession
+{
+    /// <summary>Runs one parsed line; returns true when the session must close.</summary>
+    private async ValueTask<bool> ExecuteAsync(CommandParseResult parsed, CancellationToken abort)
+    {
+        if (parsed.Error is { } error)
+        {
+            return Refuse(error);
+        }
+
+        SmtpCommand command = parsed.Command!;
+        if (!_services.AcceptsMail)
+        {
+            // NoMail:KeepOpen: everything but QUIT gets 521 (RFC 7504 §3).
+            return command is QuitCommand ? Quit() : Reply(SmtpReplies.DoesNotAcceptMail.Render(_hostname));
+        }
+
+        if (CommandTable.Refusal(command.Verb, _state) is { } refusal)
+        {
+            return command is DataCommand && _transaction.RecipientsTried > 0
+                ? Refuse(SmtpReplies.NoValidRecipients.Render())
+                : Refuse(SmtpReplies.BadSequence.Render(refusal));
+        }
+
+        return command switch
+        {
+            EhloCommand ehlo => Hello(ehlo.Domain, isEhlo: true, EhloReply.Build(_hostname, _services.Options.Limits.MaxMessageSize)),
+            HeloCommand helo => Hello(helo.Domain, isEhlo: false, SmtpReplies.Helo.Render(_hostname)),
+            MailCommand mail => await MailAsync(mail, abort).ConfigureAwait(false),
+            RcptCommand rcpt => await RcptAsync(rcpt, abort).ConfigureAwait(false),
+            DataCommand => await DataAsync(abort).ConfigureAwait(false),
+            RsetCommand => Reset(),
+            NoopCommand => Reply(SmtpReplies.Ok.Render()),
+            QuitCommand => Quit(),
+            // Never say whether a user exists (RFC 5321 §3.5.3 allows 252).
+            VrfyCommand => Reply(SmtpReplies.CannotVerify.Render()),
+            ExpnCommand => Refuse(SmtpReplies.NotImplemented.Render()),
+            HelpCommand => Reply(SmtpReplies.Help.Render()),
+            _ => Refuse(SmtpReplies.UnknownCommand.Render()),
+        };
+    }
+
+    private bool Hello(string name, bool isEhlo, SmtpReply reply)
+    {
+        Client.HeloName = name;
+        _helloWasEhlo = isEhlo;
+        _transaction.Clear();
+        _state = SessionState.Ready;
+        return Reply(reply);
+    }
+
+    private async ValueTask<bool> MailAsync(MailCommand mail, CancellationToken abort)
+    {
+        if (_services.Status.Maintenance || _services.Status.Draining)
+        {
+            // The open transaction was allowed to finish; a new one is not started.
+            SmtpReply closing = _services.Status.Draining ? SmtpReplies.ShuttingDown.Render(_hostname) : SmtpReplies.Maintenance.Render(_hostname);
+            LogDecision(closing, _services.Status.Draining ? "drain" : "maintenance", null);
+            Write(closing);
+            return true;
+        }
+
+        if (mail.Parameters.Size > _services.Options.Limits.MaxMessageSize)
+        {
+            return Refuse(SmtpReplies.MessageTooBig.Render());
+        }
+
+        if (mail.ReversePath is { RequiresSmtpUtf8: true } && !mail.Parameters.SmtpUtf8)
+        {
+            return Refuse(SmtpReplies.Utf8NotAnnounced.Render($"<{mail.ReversePath}>"));
+        }
+
+        PolicyDecision decision = await _services.Restrictions.CheckSenderAsync(Client, mail.ReversePath, abort).ConfigureAwait(false);
+        if (decision.Verdict == PolicyVerdict.Reject)
+        {
+            LogDecision(decision.Reply!, decision.Policy!, null);
+            return Refuse(decision.Reply!);
+        }
+
+        _transaction.Begin(mail.ReversePath, mail.Parameters);
+        _state = SessionState.MailGiven;
+        return Reply(SmtpReplies.SenderOk.Render());
+    }
+
+    private async ValueTask<bool> RcptAsync(RcptCommand rcpt, CancellationToken abort)
+    {
+        _transaction.RecipientsTried++;
+        Mailbox recipient = rcpt.Recipient.Domain.Length == 0
+            ? new Mailbox(rcpt.Recipient.LocalPart, _services.LocalDomains.Primary)
+            : rcpt.Recipient;
+
+        if (recipient.RequiresSmtpUtf8 && !_transaction.Parameters.SmtpUtf8)
+        {
+            return Refuse(SmtpReplies.Utf8NotAnnounced.Render($"<{recipient}>"));
+        }
+
+        if (_transaction.Recipients.Count >= _services.Options.Limits.MaxRecipients)
+        {
+            return Reply(SmtpReplies.TooManyRecipients.Render());
+        }
+
+        PolicyDecision decision = await _services.Restrictions.CheckRecipientAsync(Client, _transaction.Sender, recipient, abort).ConfigureAwait(false);
+        if (decision.Verdict == PolicyVerdict.Reject)
+        {
+            LogDecision(decision.Reply!, decision.Policy!, null);
+            return decision.Reply!.IsPermanent ? Refuse(decision.Reply!) : Reply(decision.Reply!);
+        }
+
+        _transaction.AddRecipient(recipient);
+        _state = SessionState.RecipientsGiven;
+        return Reply(SmtpReplies.RecipientOk.Render());
+    }
+
+    private async ValueTask<bool> DataAsync(CancellationToken abort)
+    {
+        DateTimeOffset now = _services.Time.GetUtcNow();
+        var envelope = new Envelope(
+            _transaction.Sender,
+            [.. _transaction.Recipients],
+            _transaction.Parameters,
+            new ClientInfo(ClientAddress, Client.HeloName ?? string.Empty, Client.AuthenticatedAs),
+            now);
+
+        IMessageWriter writer;
+        try
+        {
+            writer = await _services.Queue.CreateAsync(envelope, abort).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            Log.LogError(e, "client={Client} cannot create a queue file", ClientAddress);
+            return Reply(SmtpReplies.LocalError.Render());
+        }
+
+        var reception = new MessageReception(writer, _services.Options.Smtp.BareLineFeed, _services.Options.Limits.MaxMessageSize, now + _services.Options.Limits.DataTimeout);
+        byte[] header = ReceivedHeader.Build(
+            Client.HeloName ?? ClientAddress, ClientAddress, _hostname, Protocol(), writer.Id.Value, _transaction.Recipients, now);
+        try
+        {
+            await reception.WriteHeaderAsync(header, abort).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await reception.DiscardAsync().ConfigureAwait(false);
+            Log.LogError(e, "client={Client} id={QueueId} cannot write the queue file", ClientAddress, writer.Id);
+            return Reply(SmtpReplies.LocalError.Render());
+        }
+
+        _reception = reception;
+        return Reply(SmtpReplies.StartMailInput.Render());
+    }
+
+    /// <summary>The end-of-data mark arrived: store and acknowledge, or refuse and store nothing.</summary>
+    private async ValueTask FinishMessageAsync(CancellationToken abort)
+    {
+        MessageReception reception = _reception!;
+        _reception = null;
+        SmtpReply reply;
+        string outcome;
+        if (reception.TooLarge)
+        {
+            await reception.DiscardAsync().ConfigureAwait(false);
+            (reply, outcome) = (SmtpReplies.MessageTooBig.Render(), "size");
+        }
+        else if (reception.BareLineEnding is { } bare && _services.Options.Smtp.BareLineFeed == LineEndingPolicy.Reject)
+        {
+            await reception.DiscardAsync().ConfigureAwait(false);
+            reply = bare == LineEnding.BareLf ? SmtpReplies.BareLineFeed.Render() : SmtpReplies.BareCarriageReturn.Render();
+            outcome = "bare-line-end";
+        }
+        else
+        {
+            try
+            {
+                await reception.CommitAsync(abort).ConfigureAwait(false);
+                (reply, outcome) = (SmtpReplies.Queued.Render(reception.QueueId), "queued");
+            }
+            catch (IOException e)
+            {
+                await reception.DiscardAsync().ConfigureAwait(false);
+                Log.LogError(e, "client={Client} id={QueueId} commit failed", ClientAddress, reception.QueueId);
+                (reply, outcome) = (SmtpReplies.LocalError.Render(), "queue-error");
+            }
+        }
+
+        Log.LogInformation(
+            "client={Client} id={QueueId} from=<{Sender}> nrcpt={Recipients} size={Size} reply=\"{Reply}\" policy={Policy}",
+            ClientAddress, reception.QueueId, _transaction.Sender, _transaction.Recipients.Count, reception.Size, reply, outcome);
+        _transaction.Clear();
+        _state = SessionState.Ready;
+        ResetCommandDeadline();
+        Write(reply);
+    }
+
+    private bool Reset()
+    {
+        _transaction.Clear();
+        if (_state != SessionState.Connected)
+        {
+            _state = SessionState.Ready;
+        }
+
+        return Reply(SmtpReplies.Ok.Render());
+    }
+
+    private bool Quit()
+    {
+        Write(SmtpReplies.Bye.Render(_hostname));
+        return true;
+    }
+
+    private bool Reply(SmtpReply reply)
+    {
+        Write(reply);
+        return false;
+    }
+
+    /// <summary>A 5xx that counts as an error; past <c>HardErrorLimit</c> the session ends with 421 4.7.0.</summary>
+    private bool Refuse(SmtpReply reply)
+    {
+        Write(reply);
+        if (++_errors < _services.Options.Limits.HardErrorLimit)
+        {
+            return false;
+        }
+
+        SmtpReply tooMany = SmtpReplies.TooManyErrors.Render(_hostname);
+        LogDecision(tooMany, "hard-error-limit", null);
+        Write(tooMany);
+        return true;
+    }
+
+    /// <summary>The "with" keyword of the Received header (RFC 3848).</summary>
+    private string Protocol() => (_helloWasEhlo, _transaction.Parameters.SmtpUtf8, Client.IsAuthenticated) switch
+    {
+        (_, true, true) => "UTF8SMTPA",
+        (_, true, false) => "UTF8SMTP",
+        (true, false, true) => "ESMTPA",
+        (true, false, false) => "ESMTP",
+        _ => "SMTP",
+    };
+}

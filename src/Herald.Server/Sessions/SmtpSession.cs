@@ -1,0 +1,296 @@
+// One SMTP session: reads commands and message data from a connection and answers each in order.
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Herald.Policy;
+using Herald.Protocol.Commands;
+using Herald.Protocol.Replies;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Sessions;
+
+/// <summary>
+/// The life of one connection. Replies to a pipelined group are written in order and flushed
+/// together before the session waits for more input (RFC 2920 §3.1). Time limits are deadlines
+/// enforced by cancelling the pending read, so a stalled or trickling client is cut off on time.
+/// </summary>
+internal sealed partial class SmtpSession : IAsyncDisposable
+{
+    private readonly SessionServices _services;
+    private readonly Stream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly ITimer _deadlineTimer;
+    private readonly SmtpTransaction _transaction = new();
+    private readonly string _hostname;
+
+    private SessionState _state = SessionState.Connected;
+    private MessageReception? _reception;
+    private bool _skippingLongLine;
+    private bool _helloWasEhlo;
+    private int _errors;
+    private DateTimeOffset _deadline;
+    private volatile bool _timedOut;
+    private volatile bool _shutdownRequested;
+
+    public SmtpSession(SessionServices services, Stream stream, IPEndPoint remote)
+    {
+        _services = services;
+        _stream = stream;
+        _hostname = services.Options.Hostname;
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        Remote = remote;
+        Client = new ClientContext(remote.Address, services.TrustedNetworks.Contains(remote.Address));
+        _deadlineTimer = services.Time.CreateTimer(static state => ((SmtpSession)state!).OnDeadline(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public IPEndPoint Remote { get; }
+
+    public ClientContext Client { get; }
+
+    /// <summary>True while a message is being received: at shutdown it is given time to finish.</summary>
+    public bool IsReceivingMessage => _reception is not null;
+
+    private ILogger Log => _services.Logger;
+
+    private string ClientAddress => Remote.Address.IsIPv4MappedToIPv6 ? Remote.Address.MapToIPv4().ToString() : Remote.Address.ToString();
+
+    /// <summary>
+    /// Asks the session to end: an idle session is told 421 at once; one receiving a message finishes
+    /// it (stored, 250) and then gets the 421.
+    /// </summary>
+    public void RequestShutdown()
+    {
+        _shutdownRequested = true;
+        if (_reception is null)
+        {
+            _input.CancelPendingRead();
+        }
+    }
+
+    /// <summary>Runs the session to its end. <paramref name="abort"/> ends it at once (shutdown past the grace period).</summary>
+    public async Task RunAsync(CancellationToken abort)
+    {
+        try
+        {
+            if (await GreetAsync(abort).ConfigureAwait(false))
+            {
+                await ReadLoopAsync(abort).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // Past the grace period: whatever was being received is dropped, never acknowledged.
+            await DropReceptionAsync("shutdown deadline passed").ConfigureAwait(false);
+            await TryWriteFinalAsync(SmtpReplies.ShuttingDown.Render(_hostname)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            await DropReceptionAsync("connection lost").ConfigureAwait(false);
+            Log.LogInformation("client={Client} connection lost: {Reason}", ClientAddress, e.Message);
+        }
+        finally
+        {
+            await DropReceptionAsync("session ended").ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> GreetAsync(CancellationToken abort)
+    {
+        if (!_services.AcceptsMail)
+        {
+            // RFC 7504 §3: a host that never accepts mail says 521 and should close.
+            SmtpReply noMail = SmtpReplies.DoesNotAcceptMail.Render(_hostname);
+            LogDecision(noMail, "no-mail", null);
+            Write(noMail);
+            await _output.FlushAsync(abort).ConfigureAwait(false);
+            return _services.Options.NoMail.KeepOpen;
+        }
+
+        Write(SmtpReplies.Greeting.Render(_hostname));
+        ResetCommandDeadline();
+        await _output.FlushAsync(abort).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task ReadLoopAsync(CancellationToken abort)
+    {
+        while (true)
+        {
+            ArmDeadline();
+            ReadResult result = await _input.ReadAsync(abort).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            bool close;
+            if (result.IsCanceled)
+            {
+                _input.AdvanceTo(buffer.Start);
+                close = await HandleInterruptAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                (ReadOnlySequence<byte> rest, close) = await ProcessAsync(buffer, abort).ConfigureAwait(false);
+                _input.AdvanceTo(rest.Start, buffer.End);
+                if (!close && result.IsCompleted)
+                {
+                    // The client went away without QUIT; a half-received message is dropped.
+                    await DropReceptionAsync("client disconnected during DATA").ConfigureAwait(false);
+                    await _output.FlushAsync(abort).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            FlushResult flushed = await _output.FlushAsync(abort).ConfigureAwait(false);
+            if (close || flushed.IsCanceled || flushed.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Handles everything complete in <paramref name="buffer"/>; returns the undecided rest.</summary>
+    private async ValueTask<(ReadOnlySequence<byte> Remaining, bool Close)> ProcessAsync(ReadOnlySequence<byte> buffer, CancellationToken abort)
+    {
+        while (true)
+        {
+            if (_reception is not null)
+            {
+                (bool completed, SequencePosition consumed) = await _reception.ReceiveAsync(buffer, abort).ConfigureAwait(false);
+                buffer = buffer.Slice(consumed);
+                if (!completed)
+                {
+                    return (buffer, false);
+                }
+
+                await FinishMessageAsync(abort).ConfigureAwait(false);
+                if (_shutdownRequested)
+                {
+                    Write(SmtpReplies.ShuttingDown.Render(_hostname));
+                    return (buffer, true);
+                }
+
+                continue;
+            }
+
+            if (_shutdownRequested)
+            {
+                Write(SmtpReplies.ShuttingDown.Render(_hostname));
+                return (buffer, true);
+            }
+
+            if (_skippingLongLine)
+            {
+                if (!CommandLine.TrySkipRestOfLine(ref buffer))
+                {
+                    return (buffer, false);
+                }
+
+                _skippingLongLine = false;
+                continue;
+            }
+
+            if (!_services.Parser.TryParse(ref buffer, out CommandParseResult parsed, out bool skipRest))
+            {
+                return (buffer, false);
+            }
+
+            _skippingLongLine = skipRest;
+            ResetCommandDeadline();
+            if (await ExecuteAsync(parsed, abort).ConfigureAwait(false))
+            {
+                return (buffer, true);
+            }
+
+            // 10,000 pipelined commands must not pile up 10,000 replies in memory.
+            if (_output.UnflushedBytes > 64 * 1024)
+            {
+                await _output.FlushAsync(abort).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A read was cancelled by the deadline timer or by shutdown.</summary>
+    private async ValueTask<bool> HandleInterruptAsync()
+    {
+        if (_timedOut && _services.Time.GetUtcNow() < (_reception?.Deadline ?? _deadline))
+        {
+            // A timer that fired for an earlier deadline while the session was busy; the current one stands.
+            _timedOut = false;
+        }
+
+        if (_timedOut)
+        {
+            bool inData = _reception is not null;
+            await DropReceptionAsync("data timeout").ConfigureAwait(false);
+            SmtpReply reply = SmtpReplies.Timeout.Render(_hostname);
+            LogDecision(reply, inData ? "data-timeout" : "command-timeout", null);
+            Write(reply);
+            return true;
+        }
+
+        if (_shutdownRequested && _reception is null)
+        {
+            Write(SmtpReplies.ShuttingDown.Render(_hostname));
+            return true;
+        }
+
+        return false;
+    }
+
+    private void ResetCommandDeadline() => _deadline = _services.Time.GetUtcNow() + _services.Options.Limits.CommandTimeout;
+
+    private void ArmDeadline()
+    {
+        DateTimeOffset deadline = _reception?.Deadline ?? _deadline;
+        TimeSpan due = deadline - _services.Time.GetUtcNow();
+        _deadlineTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnDeadline()
+    {
+        _timedOut = true;
+        _input.CancelPendingRead();
+        _output.CancelPendingFlush();
+    }
+
+    private void Write(SmtpReply reply) => reply.WriteTo(_output);
+
+    private async ValueTask TryWriteFinalAsync(SmtpReply reply)
+    {
+        try
+        {
+            Write(reply);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _output.FlushAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The client is gone or not reading; there is nobody left to tell.
+        }
+    }
+
+    private async ValueTask DropReceptionAsync(string reason)
+    {
+        MessageReception? reception = _reception;
+        _reception = null;
+        if (reception is not null)
+        {
+            await reception.DiscardAsync().ConfigureAwait(false);
+            _transaction.Clear();
+            _state = SessionState.Ready;
+            Log.LogWarning("client={Client} id={QueueId} message discarded: {Reason}", ClientAddress, reception.QueueId, reason);
+        }
+    }
+
+    private void LogDecision(SmtpReply reply, string policy, string? queueId) =>
+        Log.LogInformation("client={Client} id={QueueId} reply=\"{Reply}\" policy={Policy}", ClientAddress, queueId ?? "-", reply, policy);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
+        await DropReceptionAsync("session disposed").ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,139 @@
+// The receiving server as a hosted service: starts the listeners and drains them at shutdown.
+using System.Net;
+using Herald.Policy;
+using Herald.Queue;
+using Herald.Server.Admission;
+using Herald.Server.Listeners;
+using Herald.Server.Sessions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server;
+
+/// <summary>
+/// Runs every listener. Shutdown has two phases with a deadline, as Kestrel's: first each session is
+/// asked to close (idle ones get 421 at once, one receiving a message may finish it within
+/// <c>Limits:ShutdownGracePeriod</c>); then whatever is left is aborted with 421 and nothing partial stored.
+/// </summary>
+public sealed class SmtpServer : IHostedService, IAsyncDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly RestrictionList _restrictions;
+    private readonly LocalDomains _localDomains;
+    private readonly NetworkList _trustedNetworks;
+    private readonly IQueueStore _queue;
+    private readonly IReadOnlyList<IConnectionGate> _extraGates;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly List<(SmtpListener Listener, Task AcceptLoop)> _listeners = [];
+    private readonly CancellationTokenSource _abortSessions = new();
+
+    public SmtpServer(
+        ServerOptions options,
+        RestrictionList restrictions,
+        LocalDomains localDomains,
+        NetworkList trustedNetworks,
+        IQueueStore queue,
+        ServerStatus status,
+        IEnumerable<IConnectionGate> gates,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _restrictions = restrictions;
+        _localDomains = localDomains;
+        _trustedNetworks = trustedNetworks;
+        _queue = queue;
+        Status = status;
+        _extraGates = [.. gates];
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("Herald.Server");
+    }
+
+    public ServerStatus Status { get; }
+
+    public ConnectionRegistry Connections { get; } = new();
+
+    /// <summary>The bound endpoints, by listener name (useful when a port 0 was asked for).</summary>
+    public IReadOnlyDictionary<string, IPEndPoint> Endpoints { get; private set; } = new Dictionary<string, IPEndPoint>();
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Drain and maintenance come first: while either holds, no other gate needs asking.
+        IConnectionGate[] gates = [new StatusGate(Status, _options.Hostname), .. _extraGates];
+        var endpoints = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
+        try
+        {
+            foreach (ListenerOptions listenerOptions in _options.EffectiveListeners)
+            {
+                if (!EndpointParser.TryParse(listenerOptions.Endpoint, out IPEndPoint? endpoint))
+                {
+                    throw new ListenerBindException($"Listener '{listenerOptions.Name}': '{listenerOptions.Endpoint}' is not ip:port.");
+                }
+
+                var services = new SessionServices(
+                    _options, listenerOptions, _restrictions, _localDomains, _trustedNetworks, _queue, Status, _time,
+                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name));
+                var listener = new SmtpListener(services, endpoint, gates, Connections);
+                _listeners.Add((listener, listener.AcceptLoopAsync(_abortSessions.Token)));
+                endpoints[listenerOptions.Name] = listener.LocalEndPoint;
+                _logger.LogInformation(
+                    "listener {Name} on {Endpoint}, {Mode}", listenerOptions.Name, listener.LocalEndPoint,
+                    services.AcceptsMail ? "accepting mail" : "refusing all mail (521)");
+            }
+        }
+        catch (ListenerBindException)
+        {
+            foreach ((SmtpListener listener, _) in _listeners)
+            {
+                listener.DisposeAsync().AsTask().Wait(cancellationToken);
+            }
+
+            _listeners.Clear();
+            throw;
+        }
+
+        Endpoints = endpoints;
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Status.BeginDrain();
+        IReadOnlyList<SmtpSession> sessions = Connections.Snapshot<SmtpSession>();
+        _logger.LogInformation("draining {Count} sessions, grace period {Grace}", sessions.Count, _options.Limits.ShutdownGracePeriod);
+        foreach (SmtpSession session in sessions)
+        {
+            session.RequestShutdown();
+        }
+
+        Task allSessions = Task.WhenAll(_listeners.Select(l => l.Listener.SessionsCompletion()));
+        Task grace = Task.Delay(_options.Limits.ShutdownGracePeriod, _time, cancellationToken);
+        if (await Task.WhenAny(allSessions, grace).ConfigureAwait(false) != allSessions)
+        {
+            _logger.LogWarning("grace period over; aborting {Count} sessions", Connections.Count);
+            await _abortSessions.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(allSessions, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        foreach ((SmtpListener listener, Task acceptLoop) in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+            await acceptLoop.ConfigureAwait(false);
+        }
+
+        _logger.LogInformation("server stopped");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach ((SmtpListener listener, _) in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _abortSessions.Dispose();
+    }
+}
