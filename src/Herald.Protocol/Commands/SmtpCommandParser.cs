@@ -145,14 +145,15 @@ public sealed class SmtpCommandParser
             return PathFailure(error, args, "MAIL FROM:<address>");
         }
 
-        MailParameters parameters = MailParameters.None;
-        foreach ((string keyword, string? value) in SplitParameters(args, pos, out SmtpReply? paramError))
+        List<(string Keyword, string? Value)> items = SplitParameters(args, pos, out SmtpReply? paramError);
+        if (paramError is not null)
         {
-            if (paramError is not null)
-            {
-                return Fail(paramError);
-            }
+            return Fail(paramError);
+        }
 
+        MailParameters parameters = MailParameters.None;
+        foreach ((string keyword, string? value) in items)
+        {
             switch (keyword.ToUpperInvariant())
             {
                 case "SIZE" when parameters.Size is null:

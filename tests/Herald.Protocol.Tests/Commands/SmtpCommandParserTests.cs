@@ -1,0 +1,246 @@
+using System.Buffers;
+using System.Text;
+using Herald.Protocol.Addresses;
+using Herald.Protocol.Commands;
+using Herald.Protocol.Replies;
+
+namespace Herald.Protocol.Tests.Commands;
+
+public sealed class SmtpCommandParserTests
+{
+    private static readonly SmtpCommandParser Parser = new();
+
+    public static TheoryData<string> ValidCommands() =>
+    [
+        "EHLO client.example\r\n",
+        "HELO [192.0.2.1]\r\n",
+        "MAIL FROM:<alice@example.org> SIZE=1000 BODY=8BITMIME\r\n",
+        "MAIL FROM:<>\r\n",
+        "RCPT TO:<\"john smith\"@example.org>\r\n",
+        "RCPT TO:<@relay.example,@other.example:bob@example.org>\r\n",
+        "DATA\r\n",
+        "RSET\r\n",
+        "NOOP\r\n",
+        "QUIT\r\n",
+        "VRFY bob\r\n",
+        "HELP\r\n",
+    ];
+
+    [Theory]
+    [MemberData(nameof(ValidCommands))]
+    public void EveryPrefixOfAValidCommand_IsIncomplete_AndConsumesNothing(string command)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(command);
+        for (int length = 0; length < bytes.Length; length++)
+        {
+            var buffer = new ReadOnlySequence<byte>(bytes, 0, length);
+            Assert.False(Parser.TryParse(ref buffer, out _, out _), $"prefix of {length} bytes parsed");
+            Assert.Equal(length, buffer.Length);
+        }
+
+        var whole = new ReadOnlySequence<byte>(bytes);
+        Assert.True(Parser.TryParse(ref whole, out CommandParseResult result, out _));
+        Assert.NotNull(result.Command);
+        Assert.Equal(0, whole.Length);
+    }
+
+    [Fact]
+    public void CommandSplitOverManySegments_Parses()
+    {
+        byte[] bytes = "MAIL FROM:<a@b.example>\r\n"u8.ToArray();
+        ReadOnlySequence<byte> buffer = Segments.Split(bytes, 1);
+        Assert.True(Parser.TryParse(ref buffer, out CommandParseResult result, out _));
+        MailCommand mail = Assert.IsType<MailCommand>(result.Command);
+        Assert.Equal("a@b.example", mail.ReversePath!.ToString());
+    }
+
+    [Fact]
+    public void Mail_ParsesParameters()
+    {
+        MailCommand mail = Parse<MailCommand>("MAIL FROM:<a@b.example> SIZE=12345 BODY=8BITMIME SMTPUTF8");
+        Assert.Equal(12345, mail.Parameters.Size);
+        Assert.Equal(BodyType.EightBitMime, mail.Parameters.Body);
+        Assert.True(mail.Parameters.SmtpUtf8);
+    }
+
+    [Fact]
+    public void Mail_NullReversePath_GivesNullSender()
+    {
+        Assert.Null(Parse<MailCommand>("MAIL FROM:<>").ReversePath);
+    }
+
+    [Fact]
+    public void Mail_LowerCaseAndSpaceAfterColon_AreAccepted()
+    {
+        Assert.Equal("a@b.example", Parse<MailCommand>("mail from: <a@b.example>").ReversePath!.ToString());
+    }
+
+    [Fact]
+    public void Rcpt_SourceRoute_IsAcceptedAndIgnored()
+    {
+        RcptCommand rcpt = Parse<RcptCommand>("RCPT TO:<@hosta.example,@hostb.example:user@example.org>");
+        Assert.Equal("user@example.org", rcpt.Recipient.ToString());
+    }
+
+    [Fact]
+    public void Rcpt_QuotedLocalPart_IsUnquotedAndRequotedOnOutput()
+    {
+        RcptCommand rcpt = Parse<RcptCommand>("RCPT TO:<\"john \\\"j\\\" smith\"@example.org>");
+        Assert.Equal("john \"j\" smith", rcpt.Recipient.LocalPart);
+        Assert.Equal("\"john \\\"j\\\" smith\"@example.org", rcpt.Recipient.ToString());
+    }
+
+    [Theory]
+    [InlineData("RCPT TO:<user@[192.0.2.1]>", "[192.0.2.1]")]
+    [InlineData("RCPT TO:<user@[IPv6:2001:db8::1]>", "[IPv6:2001:db8::1]")]
+    public void Rcpt_AddressLiterals_Parse(string line, string domain)
+    {
+        Mailbox recipient = Parse<RcptCommand>(line).Recipient;
+        Assert.Equal(domain, recipient.Domain);
+        Assert.True(recipient.IsAddressLiteral);
+    }
+
+    [Fact]
+    public void Rcpt_BarePostmaster_IsAccepted()
+    {
+        RcptCommand rcpt = Parse<RcptCommand>("RCPT TO:<Postmaster>");
+        Assert.Equal(string.Empty, rcpt.Recipient.Domain);
+    }
+
+    [Theory]
+    [InlineData("RCPT TO:<user@[300.1.1.1]>")]
+    [InlineData("RCPT TO:<user@[IPv6:zz::1]>")]
+    [InlineData("RCPT TO:<user@example.org.>")]
+    [InlineData("RCPT TO:<user@-bad.example>")]
+    [InlineData("RCPT TO:<us..er@example.org>")]
+    [InlineData("RCPT TO:<user@@example.org>")]
+    [InlineData("RCPT TO:<user>")]
+    [InlineData("RCPT TO:<>")]
+    public void BadAddresses_Get501_5_1_3(string line) => AssertError(line, 501, "5.1.3");
+
+    [Theory]
+    [InlineData("MAIL FROM:a@b.example")]
+    [InlineData("MAIL FROM:<a@b.example")]
+    [InlineData("MAIL TO:<a@b.example>")]
+    [InlineData("RCPT FROM:<a@b.example>")]
+    [InlineData("EHLO")]
+    [InlineData("HELO a b")]
+    [InlineData("DATA now")]
+    [InlineData("QUIT please")]
+    public void BadSyntax_Gets501_5_5_2(string line) => AssertError(line, 501, "5.5.2");
+
+    [Theory]
+    [InlineData("MAIL FROM:<a@b.example> FOO=BAR", "FOO")]
+    [InlineData("MAIL FROM:<a@b.example> BODY=BINARYMIME", "BODY=BINARYMIME")]
+    [InlineData("RCPT TO:<a@b.example> NOTIFY=NEVER", "NOTIFY")]
+    public void UnknownParameters_Get555_5_5_4(string line, string named)
+    {
+        SmtpReply error = AssertError(line, 555, "5.5.4");
+        Assert.Contains(named, error.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("MAIL FROM:<a@b.example> SIZE=abc")]
+    [InlineData("MAIL FROM:<a@b.example> SIZE=1 SIZE=2")]
+    [InlineData("MAIL FROM:<a@b.example> SMTPUTF8=yes")]
+    [InlineData("MAIL FROM:<a@b.example> SIZE=")]
+    public void BadParameterValues_Get501_5_5_4(string line) => AssertError(line, 501, "5.5.4");
+
+    [Theory]
+    [InlineData("XYZZY")]
+    [InlineData("\u00e9HLO host")]
+    [InlineData("")]
+    [InlineData("MAILFROM:<a@b.example>")]
+    [InlineData("STARTTLS")]
+    public void UnknownCommands_Get500_5_5_2(string line) => AssertError(line, 500, "5.5.2");
+
+    [Fact]
+    public void NulInArguments_Gets501()
+    {
+        var buffer = new ReadOnlySequence<byte>("MAIL FROM:<a\0b@example.org>\r\n"u8.ToArray());
+        Assert.True(Parser.TryParse(ref buffer, out CommandParseResult result, out _));
+        Assert.Equal(501, result.Error!.Code.Value);
+    }
+
+    [Fact]
+    public void InvalidUtf8InArguments_Gets501()
+    {
+        var buffer = new ReadOnlySequence<byte>([.. "MAIL FROM:<"u8, 0xC3, 0x28, .. "@example.org>\r\n"u8]);
+        Assert.True(Parser.TryParse(ref buffer, out CommandParseResult result, out _));
+        Assert.Equal(501, result.Error!.Code.Value);
+    }
+
+    [Fact]
+    public void Utf8Address_ParsesAndIsMarkedAsNeedingSmtpUtf8()
+    {
+        MailCommand mail = Parse<MailCommand>("MAIL FROM:<用户@例子.广告> SMTPUTF8");
+        Assert.True(mail.ReversePath!.RequiresSmtpUtf8);
+    }
+
+    [Fact]
+    public void OverlongLine_Gets500_5_5_6_AndTheNextLineStillParses()
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes("NOOP " + new string('x', 2000) + "\r\nQUIT\r\n");
+        var buffer = new ReadOnlySequence<byte>(bytes);
+        Assert.True(Parser.TryParse(ref buffer, out CommandParseResult result, out bool skip));
+        Assert.Equal((500, "5.5.6"), (result.Error!.Code.Value, result.Error.Enhanced.ToString()));
+        Assert.True(skip);
+        Assert.True(CommandLine.TrySkipRestOfLine(ref buffer));
+        Assert.True(Parser.TryParse(ref buffer, out result, out _));
+        Assert.IsType<QuitCommand>(result.Command);
+    }
+
+    [Fact]
+    public void OverlongLine_IsDetectedWithoutItsEnd_SoItCannotGrowWithoutBound()
+    {
+        var buffer = new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(new string('A', 600)));
+        Assert.True(Parser.TryParse(ref buffer, out CommandParseResult result, out bool skip));
+        Assert.True(skip);
+        Assert.Equal(500, result.Error!.Code.Value);
+    }
+
+    [Fact]
+    public void BareLf_EndsACommand_UnderNormalize()
+    {
+        var buffer = new ReadOnlySequence<byte>("NOOP\nQUIT\r\n"u8.ToArray());
+        Assert.True(Parser.TryParse(ref buffer, out CommandParseResult result, out _));
+        Assert.IsType<NoopCommand>(result.Command);
+        Assert.True(Parser.TryParse(ref buffer, out result, out _));
+        Assert.IsType<QuitCommand>(result.Command);
+    }
+
+    [Theory]
+    [InlineData("NOOP\nQUIT\r\n", "bare <LF>")]
+    [InlineData("NOOP\rQUIT\r\n", "bare <CR>")]
+    public void BareLineEnds_Get550_5_5_2_UnderReject(string input, string text)
+    {
+        var parser = new SmtpCommandParser(lineEndings: LineEndingPolicy.Reject);
+        var buffer = new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(input));
+        Assert.True(parser.TryParse(ref buffer, out CommandParseResult result, out _));
+        Assert.Equal((550, "5.5.2"), (result.Error!.Code.Value, result.Error.Enhanced.ToString()));
+        Assert.Contains(text, result.Error.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CrAtTheEndOfInput_WaitsForTheNextByte()
+    {
+        var buffer = new ReadOnlySequence<byte>("NOOP\r"u8.ToArray());
+        Assert.False(Parser.TryParse(ref buffer, out _, out _));
+    }
+
+    private static T Parse<T>(string line)
+        where T : SmtpCommand
+    {
+        CommandParseResult result = SmtpCommandParser.ParseLine(Encoding.UTF8.GetBytes(line));
+        Assert.True(result.Command is not null, $"'{line}' failed: {result.Error}");
+        return Assert.IsType<T>(result.Command);
+    }
+
+    private static SmtpReply AssertError(string line, int code, string enhanced)
+    {
+        CommandParseResult result = SmtpCommandParser.ParseLine(Encoding.UTF8.GetBytes(line));
+        Assert.True(result.Error is not null, $"'{line}' parsed as {result.Command}");
+        Assert.Equal((code, enhanced), (result.Error.Code.Value, result.Error.Enhanced.ToString()));
+        return result.Error;
+    }
+}
