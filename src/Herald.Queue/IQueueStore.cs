@@ -9,7 +9,7 @@ namespace Herald.Queue;
 /// </summary>
 public interface IQueueStore
 {
-    /// <summary>Ids of messages committed since start-up, for the delivery engine to pick up at once.</summary>
+    /// <summary>Ids of messages committed (or released from hold) since start-up, for the delivery engine to pick up at once.</summary>
     ChannelReader<QueueId> Arrivals { get; }
 
     /// <summary>Begins a message with its envelope. The returned writer streams the content to disk.</summary>
