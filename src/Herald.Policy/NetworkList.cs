@@ -12,6 +12,10 @@ public sealed class NetworkList
 
     public static NetworkList Empty { get; } = new([]);
 
+    /// <summary>Parses validated configuration values; an invalid one is a programming error here.</summary>
+    public static NetworkList Parse(IEnumerable<string> networks) =>
+        new(networks.Select(n => TryParse(n, out IPNetwork network) ? network : throw new FormatException($"'{n}' is not a network.")));
+
     public static bool TryParse(string text, out IPNetwork network)
     {
         ArgumentNullException.ThrowIfNull(text);

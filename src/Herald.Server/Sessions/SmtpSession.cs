@@ -104,6 +104,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             SmtpReply noMail = SmtpReplies.DoesNotAcceptMail.Render(_hostname);
             LogDecision(noMail, "no-mail", null);
             Write(noMail);
+            ResetCommandDeadline();
             await _output.FlushAsync(abort).ConfigureAwait(false);
             return _services.Options.NoMail.KeepOpen;
         }

@@ -1,0 +1,69 @@
+// All settings of one Herald instance, bound from the `Herald` section and validated together.
+using System.Net;
+using Herald.Policy;
+using Herald.Server;
+using Microsoft.Extensions.Configuration;
+
+namespace Herald.Cli.Configuration;
+
+/// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
+internal sealed class HeraldSettings
+{
+    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy)
+    {
+        DataDirectory = dataDirectory;
+        Server = server;
+        Policy = policy;
+    }
+
+    /// <summary><c>DataDirectory</c>: queue, mailboxes and state. Default <c>./herald-data</c>.</summary>
+    public string DataDirectory { get; }
+
+    public ServerOptions Server { get; }
+
+    public PolicyOptions Policy { get; }
+
+    public string QueueDirectory => Path.Combine(DataDirectory, "queue");
+
+    public string MailDirectory => Path.Combine(DataDirectory, "mail");
+
+    /// <summary>Binds and validates; throws <see cref="ConfigurationException"/> naming every bad key.</summary>
+    public static HeraldSettings Load(IConfiguration configuration)
+    {
+        IConfigurationSection section = configuration.GetSection(HeraldConfiguration.Section);
+        var server = new ServerOptions { Hostname = DefaultHostname() };
+        var policy = new PolicyOptions();
+        string dataDirectory;
+        try
+        {
+            section.Bind(server, o => o.ErrorOnUnknownConfiguration = false);
+            section.Bind(policy);
+            dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's message names the key and the expected type, e.g. 'Herald:Limits:MaxMessageSize'.
+            throw new ConfigurationException(e.Message);
+        }
+
+        if (policy.LocalDomains.Count == 0)
+        {
+            policy.LocalDomains.Add("localhost");
+        }
+
+        var errors = server.Validate().Concat(policy.Validate()).ToList();
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
+        }
+
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy);
+    }
+
+    /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>
+    private static string DefaultHostname()
+    {
+        string name = Dns.GetHostName();
+        return Protocol.Addresses.MailboxGrammar.IsDomain(name) ? name : "localhost";
+    }
+}

@@ -1,0 +1,64 @@
+// Wires the parts of Herald into one Generic Host: the only place that knows them all.
+using Herald.Cli.Configuration;
+using Herald.Delivery.Local;
+using Herald.Policy;
+using Herald.Policy.Checks;
+using Herald.Queue;
+using Herald.Queue.Files;
+using Herald.Server;
+using Herald.Server.Admission;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Cli.Hosting;
+
+internal static class HeraldHost
+{
+    /// <summary>Builds the host for <c>herald serve</c>. Nothing listens until the host starts.</summary>
+    public static IHost Build(HeraldSettings settings)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            // The host must wait out the drain: grace period, then a short abort phase.
+            o.ShutdownTimeout = settings.Server.Limits.ShutdownGracePeriod + TimeSpan.FromSeconds(15);
+        });
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(settings.Server);
+        builder.Services.AddSingleton(new ServerStatus());
+        builder.Services.AddSingleton(new LocalDomains(settings.Policy.LocalDomains));
+        builder.Services.AddSingleton(sp => new NetworkList(settings.Policy.TrustedNetworks.Select(n =>
+        {
+            NetworkList.TryParse(n, out System.Net.IPNetwork network);
+            return network;
+        })));
+        builder.Services.AddSingleton(sp =>
+        {
+            LocalDomains local = sp.GetRequiredService<LocalDomains>();
+            return new RestrictionList(
+                senderChecks: [],
+                recipientChecks: [new RelayCheck(local), new LocalUserCheck(local, settings.Policy.Users)]);
+        });
+        builder.Services.AddSingleton(new QueueStoreOptions(settings.QueueDirectory));
+        builder.Services.AddSingleton<FileQueueStore>();
+        builder.Services.AddSingleton<IQueueStore>(sp => sp.GetRequiredService<FileQueueStore>());
+        builder.Services.AddHostedService<QueueRecoveryService>();
+        builder.Services.AddSingleton(new LocalDeliveryOptions(settings.DataDirectory, [.. settings.Policy.LocalDomains], settings.Server.Hostname));
+        builder.Services.AddHostedService<LocalDeliveryService>();
+        builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);
+        builder.Services.AddSingleton<SmtpServer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());
+        return builder.Build();
+    }
+}

@@ -1,0 +1,16 @@
+// Recovers the queue at start-up, before the server accepts or the delivery engine reads anything.
+using Herald.Queue.Files;
+using Microsoft.Extensions.Hosting;
+
+namespace Herald.Cli.Hosting;
+
+/// <summary>
+/// Hosted services start in registration order; this one is registered first, so torn files are set
+/// aside and leftovers removed before any session or delivery touches the queue.
+/// </summary>
+internal sealed class QueueRecoveryService(FileQueueStore queue) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => queue.RecoverAsync(cancellationToken).AsTask();
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,104 @@
+// Runs a real SmtpServer on a loopback port with a real queue store in a temporary directory.
+using System.Net;
+using Herald.Policy;
+using Herald.Policy.Checks;
+using Herald.Queue;
+using Herald.Queue.Files;
+using Herald.Server.Admission;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Server.Tests;
+
+internal sealed class TestServer : IAsyncDisposable
+{
+    private TestServer(SmtpServer server, FileQueueStore queue, string dataDirectory, IPEndPoint endpoint)
+    {
+        Server = server;
+        Queue = queue;
+        DataDirectory = dataDirectory;
+        Endpoint = endpoint;
+    }
+
+    public SmtpServer Server { get; }
+
+    public FileQueueStore Queue { get; }
+
+    public string DataDirectory { get; }
+
+    public IPEndPoint Endpoint { get; }
+
+    public const string Hostname = "mx.herald.test";
+
+    /// <summary>Starts a server configured by <c>Key=Value</c> settings, as in a config file's Herald section.</summary>
+    public static async Task<TestServer> StartAsync(IEnumerable<KeyValuePair<string, string?>>? settings = null, TimeProvider? time = null, IEnumerable<IConnectionGate>? gates = null)
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Hostname"] = Hostname,
+                ["Listeners:0:Name"] = "test",
+                ["Listeners:0:Endpoint"] = "127.0.0.1:0",
+            })
+            .AddInMemoryCollection(settings ?? [])
+            .Build();
+        var options = new ServerOptions();
+        configuration.Bind(options);
+        var policy = new PolicyOptions();
+        configuration.Bind(policy);
+        if (policy.LocalDomains.Count == 0)
+        {
+            policy.LocalDomains.Add("localhost");
+        }
+
+        Assert.Empty(options.Validate());
+        time ??= TimeProvider.System;
+        string dataDirectory = Directory.CreateTempSubdirectory("herald-server-test-").FullName;
+        FileQueueStore queue = await TestQueues.OpenAsync(Path.Combine(dataDirectory, "queue"), time);
+        var local = new LocalDomains(policy.LocalDomains);
+        NetworkList trusted = NetworkList.Parse(policy.TrustedNetworks);
+        var restrictions = new RestrictionList([], [new RelayCheck(local), new LocalUserCheck(local, policy.Users)]);
+        var server = new SmtpServer(options, restrictions, local, trusted, queue, new ServerStatus(), gates ?? [], time, NullLoggerFactory.Instance);
+        await server.StartAsync(CancellationToken.None);
+        return new TestServer(server, queue, dataDirectory, server.Endpoints["test"]);
+    }
+
+    public static IEnumerable<KeyValuePair<string, string?>> Settings(params (string Key, string Value)[] pairs) =>
+        pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value));
+
+    /// <summary>Committed messages in the queue.</summary>
+    public async Task<IReadOnlyList<QueuedMessage>> QueuedAsync()
+    {
+        var messages = new List<QueuedMessage>();
+        foreach (QueueId id in await Queue.ListAsync(CancellationToken.None))
+        {
+            if (await Queue.ReadAsync(id, CancellationToken.None) is { } message)
+            {
+                messages.Add(message);
+            }
+        }
+
+        return messages;
+    }
+
+    public async Task<string> ContentAsync(QueueId id)
+    {
+        using var reader = new StreamReader(Queue.OpenContent(id));
+        return await reader.ReadToEndAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Server.StopAsync(cts.Token);
+        await Server.DisposeAsync();
+        Queue.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
