@@ -76,6 +76,12 @@ public sealed class LimitOptions
     /// </summary>
     public long MaxMessageSize { get; set; } = 25 * 1024 * 1024;
 
+    /// <summary><c>Limits:MaxConnections</c>: sessions at once over all listeners; 0 = no limit. Postfix's default process limit is 100.</summary>
+    public int MaxConnections { get; set; } = 100;
+
+    /// <summary><c>Limits:MaxConnectionsPerIp</c>: sessions at once from one client address; 0 = no limit (Postfix anvil default: 50).</summary>
+    public int MaxConnectionsPerIp { get; set; } = 50;
+
     /// <summary><c>Limits:MaxRecipients</c>: RFC 5321 §4.5.3.1.8 requires at least 100; Postfix allows 1000.</summary>
     public int MaxRecipients { get; set; } = 1000;
 
@@ -103,6 +109,16 @@ public sealed class LimitOptions
         if (MaxMessageSize < 1024)
         {
             yield return $"Herald:Limits:MaxMessageSize: {MaxMessageSize} is below the minimum of 1024 octets.";
+        }
+
+        if (MaxConnections < 0)
+        {
+            yield return $"Herald:Limits:MaxConnections: {MaxConnections} must be 0 (no limit) or more.";
+        }
+
+        if (MaxConnectionsPerIp < 0)
+        {
+            yield return $"Herald:Limits:MaxConnectionsPerIp: {MaxConnectionsPerIp} must be 0 (no limit) or more.";
         }
 
         if (MaxRecipients < 1)

@@ -62,7 +62,12 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Drain and maintenance come first: while either holds, no other gate needs asking.
-        IConnectionGate[] gates = [new StatusGate(Status, _options.Hostname), .. _extraGates];
+        IConnectionGate[] gates =
+        [
+            new StatusGate(Status, _options.Hostname),
+            new ConnectionLimitGate(_options.Limits, _options.Hostname, _trustedNetworks.Contains),
+            .. _extraGates,
+        ];
         var endpoints = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
         try
         {

@@ -7,6 +7,9 @@ internal static class HeraldCommands
 {
     public static IEnumerable<Command> Create()
     {
+        yield return ServeCommand.Create();
+        yield return StopCommand.Create();
+        yield return MaintenanceCommand.Create();
         yield return VersionCommand.Create();
     }
 }

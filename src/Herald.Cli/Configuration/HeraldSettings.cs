@@ -9,8 +9,9 @@ namespace Herald.Cli.Configuration;
 /// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
 internal sealed class HeraldSettings
 {
-    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy)
+    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, bool maintenance)
     {
+        Maintenance = maintenance;
         DataDirectory = dataDirectory;
         Server = server;
         Policy = policy;
@@ -20,6 +21,9 @@ internal sealed class HeraldSettings
     public string DataDirectory { get; }
 
     public ServerOptions Server { get; }
+
+    /// <summary><c>Maintenance</c>: start in maintenance mode (421 4.3.2 to everyone) until <c>herald maintenance off</c>.</summary>
+    public bool Maintenance { get; }
 
     public PolicyOptions Policy { get; }
 
@@ -34,8 +38,10 @@ internal sealed class HeraldSettings
         var server = new ServerOptions { Hostname = DefaultHostname() };
         var policy = new PolicyOptions();
         string dataDirectory;
+        bool maintenance;
         try
         {
+            maintenance = section.GetValue<bool>("Maintenance");
             section.Bind(server, o => o.ErrorOnUnknownConfiguration = false);
             section.Bind(policy);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
@@ -57,7 +63,7 @@ internal sealed class HeraldSettings
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>

@@ -1,5 +1,6 @@
 // Wires the parts of Herald into one Generic Host: the only place that knows them all.
 using Herald.Cli.Configuration;
+using Herald.Cli.Control;
 using Herald.Delivery.Local;
 using Herald.Policy;
 using Herald.Policy.Checks;
@@ -7,6 +8,7 @@ using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.Server;
 using Herald.Server.Admission;
+using Herald.Server.Control;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -36,13 +38,9 @@ internal static class HeraldHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(settings.Server);
-        builder.Services.AddSingleton(new ServerStatus());
+        builder.Services.AddSingleton(new ServerStatus(settings.Maintenance));
         builder.Services.AddSingleton(new LocalDomains(settings.Policy.LocalDomains));
-        builder.Services.AddSingleton(sp => new NetworkList(settings.Policy.TrustedNetworks.Select(n =>
-        {
-            NetworkList.TryParse(n, out System.Net.IPNetwork network);
-            return network;
-        })));
+        builder.Services.AddSingleton(NetworkList.Parse(settings.Policy.TrustedNetworks));
         builder.Services.AddSingleton(sp =>
         {
             LocalDomains local = sp.GetRequiredService<LocalDomains>();
@@ -59,6 +57,11 @@ internal static class HeraldHost
         builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);
         builder.Services.AddSingleton<SmtpServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());
+        builder.Services.AddSingleton(sp => new ServerControl(
+            sp.GetRequiredService<ServerStatus>(),
+            sp.GetRequiredService<SmtpServer>(),
+            sp.GetRequiredService<IHostApplicationLifetime>().StopApplication));
+        builder.Services.AddHostedService<ControlChannelService>();
         return builder.Build();
     }
 }

@@ -13,6 +13,7 @@ public static class SmtpReplies
     public static readonly ReplyTemplate TooManyConnections = Row(nameof(TooManyConnections), 421, "4.3.2", "{0} Service not available - too many connections, try again later");
     public static readonly ReplyTemplate TooManyConnectionsFromClient = Row(nameof(TooManyConnectionsFromClient), 421, "4.7.0", "{0} Error: too many connections from {1}");
     public static readonly ReplyTemplate Maintenance = Row(nameof(Maintenance), 421, "4.3.2", "{0} Service not available - maintenance, try again later");
+    public static readonly ReplyTemplate MaintenanceWithReason = Row(nameof(MaintenanceWithReason), 421, "4.3.2", "{0} Service not available - maintenance: {1}");
     public static readonly ReplyTemplate ShuttingDown = Row(nameof(ShuttingDown), 421, "4.3.2", "{0} Service shutting down, closing transmission channel");
     public static readonly ReplyTemplate InsufficientResources = Row(nameof(InsufficientResources), 421, "4.3.1", "{0} Insufficient system resources, try again later");
 

@@ -4,15 +4,15 @@ using Herald.Protocol.Replies;
 
 namespace Herald.Server.Admission;
 
+/// <summary>A refused connection: the one reply it gets, and the policy that refused it (for the log line).</summary>
+public sealed record AdmissionRefusal(SmtpReply Reply, string Policy);
+
 /// <summary>
 /// Decides at accept time whether a connection gets a session. A refusal is one reply (421 or 521
 /// from the catalog) written straight to the socket, which is then closed.
 /// </summary>
 public interface IConnectionGate
 {
-    /// <summary>The policy name written in the log line of a refusal.</summary>
-    string Name { get; }
-
-    /// <summary>Null to admit; otherwise the reply to send before closing.</summary>
-    SmtpReply? Admit(IPAddress client, ConnectionRegistry registry);
+    /// <summary>Null to admit; otherwise the refusal. Called on the accept path: keep it cheap.</summary>
+    AdmissionRefusal? Admit(IPAddress client, ConnectionRegistry registry);
 }

@@ -7,10 +7,8 @@ namespace Herald.Server.Admission;
 /// <summary><c>421 4.3.2</c> while draining (shutting down) or in maintenance mode.</summary>
 public sealed class StatusGate(ServerStatus status, string hostname) : IConnectionGate
 {
-    public string Name => status.Draining ? "drain" : "maintenance";
-
-    public SmtpReply? Admit(IPAddress client, ConnectionRegistry registry) =>
-        status.Draining ? SmtpReplies.ShuttingDown.Render(hostname)
-        : status.Maintenance ? SmtpReplies.Maintenance.Render(hostname)
+    public AdmissionRefusal? Admit(IPAddress client, ConnectionRegistry registry) =>
+        status.Draining ? new(SmtpReplies.ShuttingDown.Render(hostname), "drain")
+        : status.Maintenance ? new(status.MaintenanceReply(hostname), "maintenance")
         : null;
 }

@@ -68,11 +68,15 @@ internal sealed class SmtpListener : IAsyncDisposable
             var remote = (IPEndPoint)client.RemoteEndPoint!;
             if (Refusal(remote.Address) is { } refusal)
             {
-                await RefuseAsync(client, remote, refusal.Reply, refusal.Policy).ConfigureAwait(false);
+                // Not awaited: a slow refused client must not hold up the accept loop during a flood.
+                _ = RefuseAsync(client, remote, refusal.Reply, refusal.Policy);
                 continue;
             }
 
-            Task task = RunSessionAsync(client, remote, abortSessions);
+            // Registered before the next accept, so the limits see this session at once.
+            var session = new SmtpSession(_services, new NetworkStream(client, ownsSocket: true), remote);
+            _registry.Add(session, remote.Address);
+            Task task = RunSessionAsync(session, remote, abortSessions);
             lock (_sessionsLock)
             {
                 _sessions.RemoveAll(t => t.IsCompleted);
@@ -96,13 +100,13 @@ internal sealed class SmtpListener : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private (SmtpReply Reply, string Policy)? Refusal(IPAddress client)
+    private AdmissionRefusal? Refusal(IPAddress client)
     {
         foreach (IConnectionGate gate in _gates)
         {
-            if (gate.Admit(client, _registry) is { } reply)
+            if (gate.Admit(client, _registry) is { } refusal)
             {
-                return (reply, gate.Name);
+                return refusal;
             }
         }
 
@@ -128,11 +132,9 @@ internal sealed class SmtpListener : IAsyncDisposable
         }
     }
 
-    private async Task RunSessionAsync(Socket client, IPEndPoint remote, CancellationToken abort)
+    private async Task RunSessionAsync(SmtpSession session, IPEndPoint remote, CancellationToken abort)
     {
         await Task.Yield();
-        var session = new SmtpSession(_services, new NetworkStream(client, ownsSocket: true), remote);
-        _registry.Add(session, remote.Address);
         try
         {
             await session.RunAsync(abort).ConfigureAwait(false);

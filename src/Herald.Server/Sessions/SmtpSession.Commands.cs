@@ -64,7 +64,7 @@ internal sealed partial class SmtpSession
         if (_services.Status.Maintenance || _services.Status.Draining)
         {
             // The open transaction was allowed to finish; a new one is not started.
-            SmtpReply closing = _services.Status.Draining ? SmtpReplies.ShuttingDown.Render(_hostname) : SmtpReplies.Maintenance.Render(_hostname);
+            SmtpReply closing = _services.Status.Draining ? SmtpReplies.ShuttingDown.Render(_hostname) : _services.Status.MaintenanceReply(_hostname);
             LogDecision(closing, _services.Status.Draining ? "drain" : "maintenance", null);
             Write(closing);
             return true;
