@@ -1,0 +1,229 @@
+// Delivers queued mail for the local domains into Maildir, at start-up and as messages arrive.
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Herald.Protocol.Addresses;
+using Herald.Queue;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Delivery.Local;
+
+/// <summary>
+/// Local delivery. At start it goes through every queued message, then through each id on
+/// <see cref="IQueueStore.Arrivals"/>. For each message that is not on hold, every recipient in a local
+/// domain that is not yet final is written to its Maildir and recorded Delivered; an I/O failure is
+/// recorded Deferred and tried again five minutes later. Recipients of other domains are left Pending
+/// for outbound delivery. A message whose recipients are all final leaves the queue.
+/// </summary>
+public sealed class LocalDeliveryService : BackgroundService
+{
+    /// <summary>The wait after a failed local delivery, as the first step of the retry schedule.</summary>
+    internal static readonly TimeSpan RetryDelay = TimeSpan.FromMinutes(5);
+
+    private const string LocalHost = "local";
+
+    private readonly IQueueStore _queue;
+    private readonly LocalDeliveryOptions _options;
+    private readonly ILocalMailbox _mailbox;
+    private readonly TimeProvider _time;
+    private readonly ILogger<LocalDeliveryService> _logger;
+    private readonly HashSet<string> _localDomains;
+    private readonly Channel<QueueId> _work = Channel.CreateUnbounded<QueueId>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<QueueId, ITimer> _retryTimers = new();
+
+    public LocalDeliveryService(IQueueStore queue, LocalDeliveryOptions options, TimeProvider time, ILogger<LocalDeliveryService> logger)
+        : this(queue, options, CreateMaildirWriter(options, time), time, logger)
+    {
+    }
+
+    internal LocalDeliveryService(IQueueStore queue, LocalDeliveryOptions options, ILocalMailbox mailbox, TimeProvider time, ILogger<LocalDeliveryService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Hostname);
+        _queue = queue;
+        _options = options;
+        _mailbox = mailbox;
+        _time = time;
+        _logger = logger;
+        _localDomains = new HashSet<string>(options.LocalDomains ?? [], StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Raised after each pass over one message, whatever it did; lets tests wait without polling.</summary>
+    internal event Action<QueueId>? MessageHandled;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Listen before listing, so nothing committed in between is missed; an id seen twice is harmless
+        // (its local recipients are final the second time, or it has left the queue).
+        Task pump = PumpArrivalsAsync(stoppingToken);
+        try
+        {
+            foreach (QueueId id in await _queue.ListAsync(stoppingToken))
+            {
+                await HandleAsync(id, stoppingToken);
+            }
+
+            await foreach (QueueId id in _work.Reader.ReadAllAsync(stoppingToken))
+            {
+                await HandleAsync(id, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (ITimer timer in _retryTimers.Values)
+            {
+                await timer.DisposeAsync();
+            }
+
+            _retryTimers.Clear();
+            await pump;
+        }
+    }
+
+    private async Task PumpArrivalsAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (QueueId id in _queue.Arrivals.ReadAllAsync(stoppingToken))
+            {
+                _work.Writer.TryWrite(id);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task HandleAsync(QueueId id, CancellationToken stoppingToken)
+    {
+        if (_retryTimers.TryRemove(id, out ITimer? pending))
+        {
+            await pending.DisposeAsync();
+        }
+
+        try
+        {
+            await DeliverMessageAsync(id, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // One bad message must not stop delivery of the others; look at it again later.
+            _logger.LogError(e, "{QueueId}: local delivery pass failed; trying again in {Delay}", id, RetryDelay);
+            ScheduleRetry(id, RetryDelay);
+        }
+        finally
+        {
+            MessageHandled?.Invoke(id);
+        }
+    }
+
+    private async Task DeliverMessageAsync(QueueId id, CancellationToken stoppingToken)
+    {
+        QueuedMessage? message = await _queue.ReadAsync(id, stoppingToken);
+        if (message is null || message.OnHold)
+        {
+            return;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset? nextRetry = null;
+        bool recorded = false;
+        foreach (RecipientStatus status in message.Recipients)
+        {
+            Mailbox recipient = message.Envelope.Recipients[status.Index];
+            if (status.IsFinal || !IsLocal(recipient))
+            {
+                continue;
+            }
+
+            if (status.State == RecipientState.Deferred && status.NextAttempt > now)
+            {
+                nextRetry = Earliest(nextRetry, status.NextAttempt.Value);
+                continue;
+            }
+
+            RecipientOutcome outcome = await DeliverOneAsync(message, status.Index, recipient, stoppingToken);
+
+            // Recorded one by one: a crash after the second of three deliveries repeats only the third.
+            await _queue.RecordAsync(id, [outcome], stoppingToken);
+            recorded = true;
+            if (outcome.NextAttempt is DateTimeOffset next)
+            {
+                nextRetry = Earliest(nextRetry, next);
+            }
+        }
+
+        if (nextRetry is DateTimeOffset due)
+        {
+            ScheduleRetry(id, due - now);
+        }
+
+        bool complete = recorded ? (await _queue.ReadAsync(id, stoppingToken))?.IsComplete == true : message.IsComplete;
+        if (complete)
+        {
+            await _queue.RemoveAsync(id, stoppingToken);
+        }
+    }
+
+    private async Task<RecipientOutcome> DeliverOneAsync(QueuedMessage message, int index, Mailbox recipient, CancellationToken stoppingToken)
+    {
+        // RFC 5321 §4.1.1.3: the bare <Postmaster> is this host's postmaster.
+        Mailbox target = recipient.Domain.Length == 0 ? new Mailbox(recipient.LocalPart, _options.Hostname) : recipient;
+        try
+        {
+            string path;
+            await using (Stream content = _queue.OpenContent(message.Id))
+            {
+                path = await _mailbox.DeliverAsync(message.Envelope.Sender, target, content, stoppingToken);
+            }
+
+            string reply = $"250 2.0.0 Delivered to maildir as {Path.GetFileName(path)}";
+            _logger.LogInformation("{QueueId}: to=<{Recipient}>, relay={Relay}, status={Status} ({Reply})", message.Id, target, LocalHost, "sent", reply);
+            return new RecipientOutcome(index, RecipientState.Delivered, _time.GetUtcNow(), null, reply, LocalHost);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DateTimeOffset at = _time.GetUtcNow();
+            string reply = $"451 4.3.0 Local delivery failed: {e.Message}";
+            _logger.LogWarning("{QueueId}: to=<{Recipient}>, relay={Relay}, status={Status} ({Reply}); next attempt at {NextAttempt:O}",
+                message.Id, target, LocalHost, "deferred", reply, at + RetryDelay);
+            return new RecipientOutcome(index, RecipientState.Deferred, at, at + RetryDelay, reply, LocalHost);
+        }
+    }
+
+    private static MaildirWriter CreateMaildirWriter(LocalDeliveryOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new MaildirWriter(options.DataDirectory, options.Hostname, time);
+    }
+
+    private bool IsLocal(Mailbox recipient) => recipient.Domain.Length == 0 || _localDomains.Contains(recipient.Domain);
+
+    private void ScheduleRetry(QueueId id, TimeSpan delay)
+    {
+        ITimer timer = _time.CreateTimer(
+            static state =>
+            {
+                var (writer, queued) = ((ChannelWriter<QueueId>, QueueId))state!;
+                writer.TryWrite(queued);
+            },
+            (_work.Writer, id),
+            delay < TimeSpan.Zero ? TimeSpan.Zero : delay,
+            Timeout.InfiniteTimeSpan);
+        _retryTimers.AddOrUpdate(id, timer, (_, old) =>
+        {
+            old.Dispose();
+            return timer;
+        });
+    }
+
+    private static DateTimeOffset Earliest(DateTimeOffset? current, DateTimeOffset candidate) =>
+        current is DateTimeOffset c && c <= candidate ? c : candidate;
+}
