@@ -1,7 +1,5 @@
 // `herald maintenance on|off [--message TEXT]`: flips a running server into or out of maintenance mode.
 using System.CommandLine;
-using Herald.Cli.Configuration;
-using Herald.Cli.Control;
 using Herald.Server.Control;
 
 namespace Herald.Cli.Commands;
