@@ -28,6 +28,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<(SmtpListener Listener, Task AcceptLoop)> _listeners = [];
     private readonly CancellationTokenSource _abortSessions = new();
+    private List<(SmtpListener Listener, SessionServices Services)> _bound = [];
 
     public SmtpServer(
         ServerOptions options,
@@ -59,8 +60,17 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
     /// <summary>The bound endpoints, by listener name (useful when a port 0 was asked for).</summary>
     public IReadOnlyDictionary<string, IPEndPoint> Endpoints { get; private set; } = new Dictionary<string, IPEndPoint>();
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Binds every listener without accepting yet, so that a port in use stops start-up before anything
+    /// else runs. Connections that arrive now wait in the backlog until <see cref="StartAsync"/>.
+    /// </summary>
+    public void Bind()
     {
+        if (_bound.Count > 0)
+        {
+            return;
+        }
+
         // Drain and maintenance come first: while either holds, no other gate needs asking.
         IConnectionGate[] gates =
         [
@@ -69,6 +79,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
             .. _extraGates,
         ];
         var endpoints = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
+        var listeners = new List<(SmtpListener Listener, SessionServices Services)>();
         try
         {
             foreach (ListenerOptions listenerOptions in _options.EffectiveListeners)
@@ -82,25 +93,35 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
                     _options, listenerOptions, _restrictions, _localDomains, _trustedNetworks, _queue, Status, _time,
                     _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name));
                 var listener = new SmtpListener(services, endpoint, gates, Connections);
-                _listeners.Add((listener, listener.AcceptLoopAsync(_abortSessions.Token)));
+                listeners.Add((listener, services));
                 endpoints[listenerOptions.Name] = listener.LocalEndPoint;
-                _logger.LogInformation(
-                    "listener {Name} on {Endpoint}, {Mode}", listenerOptions.Name, listener.LocalEndPoint,
-                    services.AcceptsMail ? "accepting mail" : "refusing all mail (521)");
             }
         }
         catch (ListenerBindException)
         {
-            foreach ((SmtpListener listener, _) in _listeners)
+            foreach ((SmtpListener listener, _) in listeners)
             {
-                listener.DisposeAsync().AsTask().Wait(cancellationToken);
+                listener.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 
-            _listeners.Clear();
             throw;
         }
 
+        _bound = listeners;
         Endpoints = endpoints;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Bind();
+        foreach ((SmtpListener listener, SessionServices services) in _bound)
+        {
+            _listeners.Add((listener, listener.AcceptLoopAsync(_abortSessions.Token)));
+            _logger.LogInformation(
+                "listener {Name} on {Endpoint}, {Mode}", services.Listener.Name, listener.LocalEndPoint,
+                services.AcceptsMail ? "accepting mail" : "refusing all mail (521)");
+        }
+
         return Task.CompletedTask;
     }
 
@@ -134,7 +155,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach ((SmtpListener listener, _) in _listeners)
+        foreach ((SmtpListener listener, _) in _bound)
         {
             await listener.DisposeAsync().ConfigureAwait(false);
         }

@@ -3,6 +3,7 @@ using System.CommandLine;
 using Herald.Cli.Configuration;
 using Herald.Cli.Hosting;
 using Herald.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Herald.Cli.Commands;
@@ -31,6 +32,8 @@ internal static class ServeCommand
             using IHost host = HeraldHost.Build(settings);
             try
             {
+                // Bind first: a port in use is one clear line, before the queue or anything else starts.
+                host.Services.GetRequiredService<SmtpServer>().Bind();
                 await host.RunAsync(CancellationToken.None).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }

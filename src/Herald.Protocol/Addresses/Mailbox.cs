@@ -17,6 +17,10 @@ public sealed record Mailbox(string LocalPart, string Domain)
     /// <summary>The domain as it is compared: lower case, for host names.</summary>
     public string NormalizedDomain => IsAddressLiteral ? Domain : Domain.ToLowerInvariant();
 
+    /// <summary>Parses <c>local@domain</c> (no brackets); throws <see cref="FormatException"/> when it is not a mailbox.</summary>
+    public static Mailbox Parse(string text) =>
+        MailboxGrammar.TryParseMailbox(text, out Mailbox? mailbox) ? mailbox! : throw new FormatException($"'{text}' is not a mailbox.");
+
     /// <summary>The mailbox as it is written in a path: local part quoted where the grammar requires it.</summary>
     public override string ToString() => $"{MailboxGrammar.FormatLocalPart(LocalPart)}@{Domain}";
 }

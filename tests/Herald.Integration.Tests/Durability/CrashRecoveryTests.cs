@@ -1,6 +1,5 @@
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
-using Herald.Protocol.Replies;
 using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.TestSupport.Smtp;
@@ -54,9 +53,7 @@ public sealed class CrashRecoveryTests
         string queueDirectory = Path.Combine(herald.DataDirectory, "queue");
         using (FileQueueStore store = await FileQueueStore.OpenAsync(new QueueStoreOptions(queueDirectory), TimeProvider.System, NullLogger<FileQueueStore>.Instance, CancellationToken.None))
         {
-            MailboxGrammar.TryParseMailbox("alice@example.org", out Mailbox? sender);
-            MailboxGrammar.TryParseMailbox("waiting@localhost", out Mailbox? recipient);
-            var envelope = new Envelope(sender, [recipient!], MailParameters.None, new ClientInfo("127.0.0.1", "client.example"), DateTimeOffset.UtcNow);
+            var envelope = new Envelope(Mailbox.Parse("alice@example.org"), [Mailbox.Parse("waiting@localhost")], MailParameters.None, new ClientInfo("127.0.0.1", "client.example"), DateTimeOffset.UtcNow);
             await using IMessageWriter writer = await store.CreateAsync(envelope, CancellationToken.None);
             await writer.WriteAsync("Subject: queued before start\r\n\r\nHello.\r\n"u8.ToArray(), CancellationToken.None);
             await writer.CommitAsync(CancellationToken.None);
