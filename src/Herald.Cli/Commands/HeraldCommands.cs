@@ -8,5 +8,7 @@ internal static class HeraldCommands
     public static IEnumerable<Command> Create()
     {
         yield return VersionCommand.Create();
+        yield return ExplainCommand.Create();
+        yield return CompareCommand.Create();
     }
 }
