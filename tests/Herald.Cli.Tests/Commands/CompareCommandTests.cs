@@ -26,7 +26,7 @@ public sealed class CompareCommandTests
         Assert.Equal("do-not-retry", root.GetProperty("second").GetProperty("retry").GetString());
 
         string[] differences = [.. root.GetProperty("differences").EnumerateArray().Select(d => d.GetString()!)];
-        Assert.Equal("421 is a Transient negative completion reply (4xx), while 521 is a Permanent negative completion reply (5xx).", differences[0]);
+        Assert.Equal("421 is 4xx (Transient negative completion), while 521 is 5xx (Permanent negative completion).", differences[0]);
         Assert.Contains(differences, d => d.StartsWith("After 421: Retried", StringComparison.Ordinal));
         Assert.Contains(differences, d => d.StartsWith("After 521: Not retried", StringComparison.Ordinal));
         Assert.Contains(differences, d => d.StartsWith("What to check for 521:", StringComparison.Ordinal));
@@ -58,7 +58,7 @@ public sealed class CompareCommandTests
     {
         CliResult result = CliRun.Run(["compare", "550 5.1.1", "553"]);
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("550 5.1.1 and 553 are both Permanent negative completion replies (5xx).", result.Output, StringComparison.Ordinal);
+        Assert.Contains("550 5.1.1 and 553 are both 5xx (Permanent negative completion).", result.Output, StringComparison.Ordinal);
         Assert.Contains("After either of them: Not retried", result.Output, StringComparison.Ordinal);
     }
 
