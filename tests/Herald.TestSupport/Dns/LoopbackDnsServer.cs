@@ -300,7 +300,7 @@ public sealed class LoopbackDnsServer : IAsyncDisposable
             {
                 client = await tcp.AcceptTcpClientAsync(stopping.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or InvalidOperationException)
             {
                 break;
             }
