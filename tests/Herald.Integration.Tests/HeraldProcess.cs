@@ -110,6 +110,19 @@ internal sealed class HeraldProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Runs another herald command (maintenance, stop, ...) next to the running server.</summary>
+    public Task<Herald.TestSupport.Processes.CommandResult> RunCommandAsync(params string[] args) =>
+        Herald.TestSupport.Processes.ExternalCommand.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "herald.dll"), .. args]);
+
+    /// <summary>Waits for the server to exit on its own (after `herald stop`).</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process!.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>kill -9: no chance to flush or clean up.</summary>
     public void Kill()
     {
