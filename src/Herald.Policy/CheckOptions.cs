@@ -1,0 +1,13 @@
+// Switches for the optional sender and recipient checks, bound from `Herald:Checks`.
+namespace Herald.Policy;
+
+/// <summary><c>Checks</c>: which optional checks run.</summary>
+public sealed class CheckOptions
+{
+    /// <summary>
+    /// <c>Checks:RejectNullMxSender</c>: refuse MAIL from a domain that publishes a null MX
+    /// (<c>550 5.7.27</c>, RFC 7505 §4.2). Default true: such a domain has said it receives no mail, so
+    /// no bounce or reply could ever reach the sender; the address is forged or useless.
+    /// </summary>
+    public bool RejectNullMxSender { get; set; } = true;
+}
