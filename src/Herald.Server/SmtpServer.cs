@@ -18,9 +18,7 @@ namespace Herald.Server;
 public sealed class SmtpServer : IHostedService, IAsyncDisposable
 {
     private readonly ServerOptions _options;
-    private readonly RestrictionList _restrictions;
-    private readonly LocalDomains _localDomains;
-    private readonly NetworkList _trustedNetworks;
+    private readonly ReceivingPolicy _policy;
     private readonly IQueueStore _queue;
     private readonly IReadOnlyList<IConnectionGate> _extraGates;
     private readonly TimeProvider _time;
@@ -32,9 +30,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
 
     public SmtpServer(
         ServerOptions options,
-        RestrictionList restrictions,
-        LocalDomains localDomains,
-        NetworkList trustedNetworks,
+        ReceivingPolicy policy,
         IQueueStore queue,
         ServerStatus status,
         IEnumerable<IConnectionGate> gates,
@@ -42,9 +38,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         ILoggerFactory loggerFactory)
     {
         _options = options;
-        _restrictions = restrictions;
-        _localDomains = localDomains;
-        _trustedNetworks = trustedNetworks;
+        _policy = policy;
         _queue = queue;
         Status = status;
         _extraGates = [.. gates];
@@ -75,7 +69,8 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         IConnectionGate[] gates =
         [
             new StatusGate(Status, _options.Hostname),
-            new ConnectionLimitGate(_options.Limits, _options.Hostname, _trustedNetworks.Contains),
+            new ConnectionLimitGate(_options.Limits, _options.Hostname, _policy.TrustedNetworks.Contains),
+            .. _policy.ConnectChecks.Select(check => new PolicyGate(check)),
             .. _extraGates,
         ];
         var endpoints = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
@@ -90,7 +85,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
                 }
 
                 var services = new SessionServices(
-                    _options, listenerOptions, _restrictions, _localDomains, _trustedNetworks, _queue, Status, _time,
+                    _options, listenerOptions, _policy, _queue, Status, _time,
                     _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name));
                 var listener = new SmtpListener(services, endpoint, gates, Connections);
                 listeners.Add((listener, services));

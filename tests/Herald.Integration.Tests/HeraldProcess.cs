@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Herald.TestSupport.Dns;
 
 namespace Herald.Integration.Tests;
 
@@ -13,14 +14,18 @@ internal sealed class HeraldProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private HeraldProcess(string root, int port, Dictionary<string, object> settings)
+    private HeraldProcess(string root, int port, Dictionary<string, object> settings, LoopbackDnsServer dns)
     {
+        Dns = dns;
         Root = root;
         Port = port;
         Settings = settings;
     }
 
     public string Root { get; }
+
+    /// <summary>The only DNS server the process may ask: tests never reach the machine's resolver.</summary>
+    public LoopbackDnsServer Dns { get; }
 
     public int Port { get; }
 
@@ -50,6 +55,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
     {
         string root = Directory.CreateTempSubdirectory("herald-it-").FullName;
         int port = FreePort();
+        LoopbackDnsServer dns = LoopbackDnsServer.Start();
         var settings = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.herald.test",
@@ -57,9 +63,10 @@ internal sealed class HeraldProcess : IAsyncDisposable
             ["LocalDomains"] = new[] { "localhost", "herald.test" },
             ["Listeners"] = new[] { new Dictionary<string, object> { ["Name"] = "smtp", ["Endpoint"] = $"127.0.0.1:{port}" } },
             ["Limits"] = new Dictionary<string, object> { ["ShutdownGracePeriod"] = "00:00:05" },
+            ["Dns"] = new Dictionary<string, object> { ["Servers"] = new[] { dns.ServerAddress } },
         };
         configure?.Invoke(settings);
-        var process = new HeraldProcess(root, port, settings);
+        var process = new HeraldProcess(root, port, settings, dns);
         process.WriteConfig();
         return process;
     }
@@ -177,7 +184,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
         }
 
         _process?.Dispose();
-        await Task.Yield();
+        await Dns.DisposeAsync();
         try
         {
             Directory.Delete(Root, recursive: true);

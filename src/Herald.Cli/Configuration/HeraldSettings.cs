@@ -1,5 +1,5 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
-using System.Net;
+using Herald.Dns;
 using Herald.Policy;
 using Herald.Server;
 using Microsoft.Extensions.Configuration;
@@ -9,8 +9,9 @@ namespace Herald.Cli.Configuration;
 /// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
 internal sealed class HeraldSettings
 {
-    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, bool maintenance)
+    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, DnsOptions dns, bool maintenance)
     {
+        Dns = dns;
         Maintenance = maintenance;
         DataDirectory = dataDirectory;
         Server = server;
@@ -27,6 +28,9 @@ internal sealed class HeraldSettings
 
     public PolicyOptions Policy { get; }
 
+    /// <summary><c>Dns</c>: the resolvers used for MX lookups and the null-MX checks.</summary>
+    public DnsOptions Dns { get; }
+
     public string QueueDirectory => Path.Combine(DataDirectory, "queue");
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
@@ -37,6 +41,7 @@ internal sealed class HeraldSettings
         IConfigurationSection section = configuration.GetSection(HeraldConfiguration.Section);
         var server = new ServerOptions { Hostname = DefaultHostname() };
         var policy = new PolicyOptions();
+        var dns = new DnsOptions();
         string dataDirectory;
         bool maintenance;
         try
@@ -44,6 +49,7 @@ internal sealed class HeraldSettings
             maintenance = section.GetValue<bool>("Maintenance");
             section.Bind(server, o => o.ErrorOnUnknownConfiguration = false);
             section.Bind(policy);
+            section.GetSection(DnsOptions.SectionName).Bind(dns);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
         catch (InvalidOperationException e)
@@ -57,19 +63,19 @@ internal sealed class HeraldSettings
             policy.LocalDomains.Add("localhost");
         }
 
-        var errors = server.Validate().Concat(policy.Validate()).ToList();
+        var errors = server.Validate().Concat(policy.Validate()).Concat(dns.Validate().Select(e => "Herald:" + e)).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, dns, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>
     private static string DefaultHostname()
     {
-        string name = Dns.GetHostName();
+        string name = System.Net.Dns.GetHostName();
         return Protocol.Addresses.MailboxGrammar.IsDomain(name) ? name : "localhost";
     }
 }

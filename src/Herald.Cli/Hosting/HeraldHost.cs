@@ -3,7 +3,7 @@ using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Delivery.Local;
 using Herald.Policy;
-using Herald.Policy.Checks;
+using Herald.Dns;
 using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.Server;
@@ -39,15 +39,14 @@ internal static class HeraldHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(settings.Server);
         builder.Services.AddSingleton(new ServerStatus(settings.Maintenance));
-        builder.Services.AddSingleton(new LocalDomains(settings.Policy.LocalDomains));
-        builder.Services.AddSingleton(NetworkList.Parse(settings.Policy.TrustedNetworks));
-        builder.Services.AddSingleton(sp =>
-        {
-            LocalDomains local = sp.GetRequiredService<LocalDomains>();
-            return new RestrictionList(
-                senderChecks: [],
-                recipientChecks: [new RelayCheck(local), new LocalUserCheck(local, settings.Policy.Users)]);
-        });
+        builder.Services.AddSingleton<IMxResolver>(sp => new DnsMxResolver(settings.Dns, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => ReceivingPolicy.Create(
+            settings.Policy,
+            settings.Server.Hostname,
+            settings.DataDirectory,
+            sp.GetRequiredService<IMxResolver>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new QueueStoreOptions(settings.QueueDirectory));
         builder.Services.AddSingleton<FileQueueStore>();
         builder.Services.AddSingleton<IQueueStore>(sp => sp.GetRequiredService<FileQueueStore>());

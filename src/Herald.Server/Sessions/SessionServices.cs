@@ -10,9 +10,7 @@ namespace Herald.Server.Sessions;
 internal sealed record SessionServices(
     ServerOptions Options,
     ListenerOptions Listener,
-    RestrictionList Restrictions,
-    LocalDomains LocalDomains,
-    NetworkList TrustedNetworks,
+    ReceivingPolicy Policy,
     IQueueStore Queue,
     ServerStatus Status,
     TimeProvider Time,
@@ -21,4 +19,10 @@ internal sealed record SessionServices(
     public SmtpCommandParser Parser { get; } = new(Options.Limits.MaxCommandLineLength, Options.Smtp.BareLineFeed);
 
     public bool AcceptsMail => Listener.AcceptMail ?? Options.AcceptMail;
+
+    public RestrictionList Restrictions => Policy.Restrictions;
+
+    public LocalDomains LocalDomains => Policy.LocalDomains;
+
+    public NetworkList TrustedNetworks => Policy.TrustedNetworks;
 }
