@@ -35,6 +35,12 @@ internal sealed class HeraldSettings
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
+    /// <summary>The submission users (<c>herald user</c>): name and salted PBKDF2 hash per line.</summary>
+    public string UsersFile => Path.Combine(DataDirectory, "users");
+
+    /// <summary>Where the self-signed certificate is kept when none is configured.</summary>
+    public string TlsDirectory => Path.Combine(DataDirectory, "tls");
+
     /// <summary>Binds and validates; throws <see cref="ConfigurationException"/> naming every bad key.</summary>
     public static HeraldSettings Load(IConfiguration configuration)
     {

@@ -9,6 +9,8 @@ using Herald.Queue.Files;
 using Herald.Server;
 using Herald.Server.Admission;
 using Herald.Server.Control;
+using Herald.Server.Tls;
+using Herald.Policy.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -54,7 +56,18 @@ internal static class HeraldHost
         builder.Services.AddSingleton(new LocalDeliveryOptions(settings.DataDirectory, [.. settings.Policy.LocalDomains], settings.Server.Hostname));
         builder.Services.AddHostedService<LocalDeliveryService>();
         builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);
-        builder.Services.AddSingleton<SmtpServer>();
+        builder.Services.AddSingleton(sp => TlsSetup.Create(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Tls")));
+        builder.Services.AddSingleton<ICredentialVerifier>(new FileCredentialStore(new UserFile(settings.UsersFile)));
+        builder.Services.AddSingleton(sp => new SmtpServer(
+            settings.Server,
+            sp.GetRequiredService<ReceivingPolicy>(),
+            sp.GetRequiredService<IQueueStore>(),
+            sp.GetRequiredService<ServerStatus>(),
+            sp.GetRequiredService<IEnumerable<IConnectionGate>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TlsContext>(),
+            sp.GetRequiredService<ICredentialVerifier>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());
         builder.Services.AddSingleton(sp => new ServerControl(
             sp.GetRequiredService<ServerStatus>(),
