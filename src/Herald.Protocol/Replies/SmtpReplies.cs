@@ -53,6 +53,7 @@ public static class SmtpReplies
     public static readonly ReplyTemplate AuthenticationAborted = Row(nameof(AuthenticationAborted), 501, "5.7.0", "Authentication aborted");
     public static readonly ReplyTemplate AuthenticationMechanismUnknown = Row(nameof(AuthenticationMechanismUnknown), 504, "5.5.4", "Unrecognized authentication type");
     public static readonly ReplyTemplate AuthenticationMalformed = Row(nameof(AuthenticationMalformed), 501, "5.5.2", "Cannot decode response");
+    public static readonly ReplyTemplate TalkedBeforeGreeting = Row(nameof(TalkedBeforeGreeting), 554, "5.5.0", "{0} Error: SMTP protocol synchronization, talked before the greeting");
     public static readonly ReplyTemplate BadChunkSize = Row(nameof(BadChunkSize), 501, "5.5.4", "Syntax: BDAT chunk-size [LAST]");
     public static readonly ReplyTemplate SenderNotOwned = Row(nameof(SenderNotOwned), 553, "5.7.1", "{0}: Sender address rejected: not owned by user {1}");
     public static readonly ReplyTemplate BareLineFeed = Row(nameof(BareLineFeed), 550, "5.5.2", "Error: bare <LF> received");

@@ -125,10 +125,33 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             return _services.Options.NoMail.KeepOpen;
         }
 
+        if (_services.Options.Smtp.RejectEarlyTalkers && await TalksBeforeGreetingAsync(abort).ConfigureAwait(false))
+        {
+            SmtpReply early = SmtpReplies.TalkedBeforeGreeting.Render(_hostname);
+            LogDecision(early, "early-talker", null);
+            Write(early);
+            await _output.FlushAsync(abort).ConfigureAwait(false);
+            return false;
+        }
+
         Write(SmtpReplies.Greeting.Render(_hostname));
         ResetCommandDeadline();
         await _output.FlushAsync(abort).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Waits the greeting delay, then says whether the client has sent anything yet.</summary>
+    private async Task<bool> TalksBeforeGreetingAsync(CancellationToken abort)
+    {
+        TimeSpan delay = _services.Options.Smtp.GreetingDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _services.Time, abort).ConfigureAwait(false);
+        }
+
+        // Looks at the socket without reading, so a well-behaved client loses nothing. (On an implicit-TLS
+        // listener the handshake has already made the client wait its turn.)
+        return _stream is System.Net.Sockets.NetworkStream { DataAvailable: true };
     }
 
     private async Task ReadLoopAsync(CancellationToken abort)
