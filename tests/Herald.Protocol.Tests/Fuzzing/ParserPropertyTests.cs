@@ -9,12 +9,14 @@ namespace Herald.Protocol.Tests.Fuzzing;
 
 /// <summary>
 /// Properties of the parser and the DATA decoder over the seed files in tests/fuzz and over seeded random
-/// mutations of them. The seed is fixed so a failure replays exactly.
+/// mutations of them. The seed is fixed so a failure replays exactly; bench/fuzz-long.sh runs many more.
 /// </summary>
 public sealed class ParserPropertyTests
 {
     private const int Seed = 5321;
-    private const int Iterations = 3000;
+    // bench/fuzz-long.sh raises this for a long run; CI keeps it small.
+    private static readonly int Iterations =
+        int.TryParse(Environment.GetEnvironmentVariable("HERALD_FUZZ_ITERATIONS"), out int configured) && configured > 0 ? configured : 3000;
 
     private static readonly SmtpCommandParser Parser = new();
 
