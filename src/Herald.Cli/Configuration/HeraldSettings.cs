@@ -1,5 +1,6 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
 using System.Net;
+using Herald.Bounces;
 using Herald.Policy;
 using Herald.Server;
 using Microsoft.Extensions.Configuration;
@@ -9,9 +10,10 @@ namespace Herald.Cli.Configuration;
 /// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
 internal sealed class HeraldSettings
 {
-    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, bool maintenance)
+    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, BounceOptions bounces, bool maintenance)
     {
         Maintenance = maintenance;
+        Bounces = bounces;
         DataDirectory = dataDirectory;
         Server = server;
         Policy = policy;
@@ -27,6 +29,9 @@ internal sealed class HeraldSettings
 
     public PolicyOptions Policy { get; }
 
+    /// <summary><c>Bounces</c>: the DSN writer's settings; <c>Bounces:Hostname</c> defaults to <c>Hostname</c>.</summary>
+    public BounceOptions Bounces { get; }
+
     public string QueueDirectory => Path.Combine(DataDirectory, "queue");
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
@@ -37,6 +42,7 @@ internal sealed class HeraldSettings
         IConfigurationSection section = configuration.GetSection(HeraldConfiguration.Section);
         var server = new ServerOptions { Hostname = DefaultHostname() };
         var policy = new PolicyOptions();
+        var bounces = new BounceOptions();
         string dataDirectory;
         bool maintenance;
         try
@@ -44,6 +50,7 @@ internal sealed class HeraldSettings
             maintenance = section.GetValue<bool>("Maintenance");
             section.Bind(server, o => o.ErrorOnUnknownConfiguration = false);
             section.Bind(policy);
+            section.GetSection("Bounces").Bind(bounces);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
         catch (InvalidOperationException e)
@@ -57,13 +64,18 @@ internal sealed class HeraldSettings
             policy.LocalDomains.Add("localhost");
         }
 
-        var errors = server.Validate().Concat(policy.Validate()).ToList();
+        if (string.IsNullOrWhiteSpace(bounces.Hostname))
+        {
+            bounces.Hostname = server.Hostname;
+        }
+
+        var errors = server.Validate().Concat(policy.Validate()).Concat(bounces.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, bounces, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>
