@@ -353,8 +353,8 @@ public sealed class DsnBuilder
     }
 
     /// <summary>
-    /// What the code means, from the knowledge base: the Status code, unless it is the catch-all X.0.0 and the
-    /// remote reply has a basic code, which then says more (e.g. 550 for 5.0.0).
+    /// What the code means, from the knowledge base: the Status code, unless it is the catch-all X.0.0, when the
+    /// remote reply's basic code says more (e.g. 550 for 5.0.0); null when there is neither.
     /// </summary>
     private ReplyDescription? Describe(RecipientReport report, CultureInfo language)
     {
@@ -370,7 +370,8 @@ public sealed class DsnBuilder
             return _knowledge.Describe(code, language);
         }
 
-        return hasStatus ? _knowledge.Describe(status, language) : null;
+        // X.0.0 alone says only "failed" or "delayed", which the report already says: no words are better than noise.
+        return null;
     }
 
     /// <summary>Appends <paramref name="paragraph"/> wrapped at <see cref="TextWidth"/> columns, by words.</summary>

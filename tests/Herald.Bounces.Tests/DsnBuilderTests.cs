@@ -223,6 +223,15 @@ public sealed class DsnBuilderTests
     }
 
     [Fact]
+    public async Task Status5_0_0_WithoutAReply_GivesOnlyTheExplanation()
+    {
+        MimeMessage dsn = await BuildAsync([new RecipientReport(Bob, ReportAction.Failed, "5.0.0", null, null, "bounced by the administrator", Samples.Attempted)]);
+        string text = TextOf(dsn);
+        Assert.Contains("bounced by the administrator", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("What this means", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FinalRecipient_EscapesPlusAndEquals_InTheUtf8Form() =>
         Assert.Equal("utf-8; \\x{E9}\\x{2B}x\\x{3D}@d.example", DsnBuilder.FinalRecipient(new Mailbox("é+x=", "d.example")));
 

@@ -116,6 +116,30 @@ public sealed class QueueingDeliveryReporterTests
     }
 
     [Fact]
+    public async Task ReturnFull_StreamsTheWholeOriginal_AndAn8BitOriginalMakesAn8BitReport()
+    {
+        FakeTimeProvider clock = Samples.Clock();
+        await using TempQueue queue = await TempQueue.OpenAsync(clock);
+        Envelope envelope = Samples.Envelope(Samples.Alice, Bob) with { Parameters = new MailParameters { Body = BodyType.EightBitMime } };
+        QueueId id = await Samples.CommitAsync(queue.Store, envelope, Samples.Content.Replace("noon", "noon, café?", StringComparison.Ordinal));
+        QueuedMessage original = (await queue.Store.ReadAsync(id, CancellationToken.None))!;
+        BounceOptions options = Samples.Options();
+        var reporter = new QueueingDeliveryReporter(queue.Store, new DsnBuilder(options, clock), options, clock, new CapturingLogger<QueueingDeliveryReporter>())
+        {
+            Return = DsnReturn.Full,
+        };
+
+        await reporter.ReportAsync(original, [BobFailed], CancellationToken.None);
+
+        QueuedMessage report = await SingleReportAsync(queue, id);
+        Assert.Equal(BodyType.EightBitMime, report.Envelope.Parameters.Body);
+        MimeMessage dsn = await Samples.LoadQueuedAsync(queue.Store, report.Id);
+        var returned = Assert.IsType<MessagePart>(((MultipartReport)dsn.Body!)[2]);
+        Assert.Equal("8bit", returned.Headers[HeaderId.ContentTransferEncoding]);
+        Assert.Contains("Shall we meet at noon, café?", returned.Message!.TextBody!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EmptyReport_QueuesNothing()
     {
         FakeTimeProvider clock = Samples.Clock();

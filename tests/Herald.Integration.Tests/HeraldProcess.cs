@@ -110,6 +110,35 @@ internal sealed class HeraldProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Runs another herald command (e.g. <c>queue list</c>) beside the server, with this instance's config file,
+    /// and returns its exit code and what it printed; the server process is left as it is.
+    /// </summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Root,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "herald.dll"));
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(ConfigPath);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
     /// <summary>kill -9: no chance to flush or clean up.</summary>
     public void Kill()
     {
