@@ -82,7 +82,10 @@ internal static class QueueJson
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Options);
+    /// <summary>The same shape, unindented: a control-channel message is one line.</summary>
+    private static readonly JsonSerializerOptions Wire = new(Options) { WriteIndented = false };
+
+    public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Wire);
 
     public static T FromElement<T>(JsonElement element) =>
         element.Deserialize<T>(Options) ?? throw new JsonException($"The payload is not a {typeof(T).Name}.");
