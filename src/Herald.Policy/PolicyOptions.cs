@@ -1,4 +1,8 @@
-// Configuration of the receiving policy: local domains, local users, trusted networks.
+// Configuration of the receiving policy: local domains, users, trusted networks, rates, greylisting, resources.
+using Herald.Policy.Greylisting;
+using Herald.Policy.Rates;
+using Herald.Policy.Resources;
+
 namespace Herald.Policy;
 
 /// <summary>Bound from the <c>Herald</c> configuration section.</summary>
@@ -12,6 +16,21 @@ public sealed class PolicyOptions
 
     /// <summary><c>TrustedNetworks</c>: CIDR networks whose clients may relay without authenticating.</summary>
     public IList<string> TrustedNetworks { get; } = [];
+
+    /// <summary><c>RateLimits</c>: per-client connection, message, recipient and AUTH failure rates.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary><c>Greylisting</c>: delaying first attempts from unknown triplets.</summary>
+    public GreylistOptions Greylisting { get; set; } = new();
+
+    /// <summary><c>Checks</c>: optional checks such as the null-MX sender check.</summary>
+    public CheckOptions Checks { get; set; } = new();
+
+    /// <summary>
+    /// The resource floors of <c>Limits</c> (free disk, memory). The same section holds the server's
+    /// own limits, bound to its options; each class reads only its own keys.
+    /// </summary>
+    public ResourceLimitOptions Limits { get; set; } = new();
 
     /// <summary>Checks the values and names the key of each one that is wrong.</summary>
     public IEnumerable<string> Validate()
@@ -38,6 +57,11 @@ public sealed class PolicyOptions
             {
                 yield return $"Herald:TrustedNetworks: '{network}' is not a network in CIDR notation (e.g. 192.0.2.0/24).";
             }
+        }
+
+        foreach (string error in RateLimits.Validate().Concat(Greylisting.Validate()).Concat(Limits.Validate()))
+        {
+            yield return error;
         }
     }
 }

@@ -1,10 +1,12 @@
 // The receiving server as a hosted service: starts the listeners and drains them at shutdown.
 using System.Net;
 using Herald.Policy;
+using Herald.Policy.Authentication;
 using Herald.Queue;
 using Herald.Server.Admission;
 using Herald.Server.Listeners;
 using Herald.Server.Sessions;
+using Herald.Server.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -18,9 +20,9 @@ namespace Herald.Server;
 public sealed class SmtpServer : IHostedService, IAsyncDisposable
 {
     private readonly ServerOptions _options;
-    private readonly RestrictionList _restrictions;
-    private readonly LocalDomains _localDomains;
-    private readonly NetworkList _trustedNetworks;
+    private readonly ReceivingPolicy _policy;
+    private readonly TlsContext? _tls;
+    private readonly ICredentialVerifier? _credentials;
     private readonly IQueueStore _queue;
     private readonly IReadOnlyList<IConnectionGate> _extraGates;
     private readonly TimeProvider _time;
@@ -32,19 +34,19 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
 
     public SmtpServer(
         ServerOptions options,
-        RestrictionList restrictions,
-        LocalDomains localDomains,
-        NetworkList trustedNetworks,
+        ReceivingPolicy policy,
         IQueueStore queue,
         ServerStatus status,
         IEnumerable<IConnectionGate> gates,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        TlsContext? tls = null,
+        ICredentialVerifier? credentials = null)
     {
+        _tls = tls;
+        _credentials = credentials;
         _options = options;
-        _restrictions = restrictions;
-        _localDomains = localDomains;
-        _trustedNetworks = trustedNetworks;
+        _policy = policy;
         _queue = queue;
         Status = status;
         _extraGates = [.. gates];
@@ -75,7 +77,8 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         IConnectionGate[] gates =
         [
             new StatusGate(Status, _options.Hostname),
-            new ConnectionLimitGate(_options.Limits, _options.Hostname, _trustedNetworks.Contains),
+            new ConnectionLimitGate(_options.Limits, _options.Hostname, _policy.TrustedNetworks.Contains),
+            .. _policy.ConnectChecks.Select(check => new PolicyGate(check)),
             .. _extraGates,
         ];
         var endpoints = new Dictionary<string, IPEndPoint>(StringComparer.OrdinalIgnoreCase);
@@ -90,8 +93,13 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
                 }
 
                 var services = new SessionServices(
-                    _options, listenerOptions, _restrictions, _localDomains, _trustedNetworks, _queue, Status, _time,
-                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name));
+                    _options, listenerOptions, _policy, _queue, Status, _time,
+                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name), _tls, _credentials);
+                if (listenerOptions.ImplicitTls && _tls is null)
+                {
+                    throw new ListenerBindException($"Listener '{listenerOptions.Name}' asks for ImplicitTls but no certificate is available.");
+                }
+
                 var listener = new SmtpListener(services, endpoint, gates, Connections);
                 listeners.Add((listener, services));
                 endpoints[listenerOptions.Name] = listener.LocalEndPoint;

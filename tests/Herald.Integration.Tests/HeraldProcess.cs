@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Herald.TestSupport.Dns;
 
 namespace Herald.Integration.Tests;
 
@@ -13,16 +14,20 @@ internal sealed class HeraldProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private HeraldProcess(string root, int port, Dictionary<string, object> settings)
+    private HeraldProcess(string root, Dictionary<string, object> settings, LoopbackDnsServer dns)
     {
+        Dns = dns;
         Root = root;
-        Port = port;
         Settings = settings;
     }
 
     public string Root { get; }
 
-    public int Port { get; }
+    /// <summary>The only DNS server the process may ask: tests never reach the machine's resolver.</summary>
+    public LoopbackDnsServer Dns { get; }
+
+    /// <summary>The port of the first configured listener.</summary>
+    public int Port => int.Parse(((string)((Dictionary<string, object>[])Settings["Listeners"])[0]["Endpoint"]).Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
 
     public Dictionary<string, object> Settings { get; }
 
@@ -50,6 +55,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
     {
         string root = Directory.CreateTempSubdirectory("herald-it-").FullName;
         int port = FreePort();
+        LoopbackDnsServer dns = LoopbackDnsServer.Start();
         var settings = new Dictionary<string, object>
         {
             ["Hostname"] = "mx.herald.test",
@@ -57,9 +63,10 @@ internal sealed class HeraldProcess : IAsyncDisposable
             ["LocalDomains"] = new[] { "localhost", "herald.test" },
             ["Listeners"] = new[] { new Dictionary<string, object> { ["Name"] = "smtp", ["Endpoint"] = $"127.0.0.1:{port}" } },
             ["Limits"] = new Dictionary<string, object> { ["ShutdownGracePeriod"] = "00:00:05" },
+            ["Dns"] = new Dictionary<string, object> { ["Servers"] = new[] { dns.ServerAddress } },
         };
         configure?.Invoke(settings);
-        var process = new HeraldProcess(root, port, settings);
+        var process = new HeraldProcess(root, settings, dns);
         process.WriteConfig();
         return process;
     }
@@ -110,33 +117,24 @@ internal sealed class HeraldProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>
-    /// Runs another herald command (e.g. <c>queue list</c>) beside the server, with this instance's config file,
-    /// and returns its exit code and what it printed; the server process is left as it is.
-    /// </summary>
-    public async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Root,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "herald.dll"));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+    /// <summary>Runs another herald command (maintenance, stop, ...) next to the running server.</summary>
+    public Task<Herald.TestSupport.Processes.CommandResult> RunCommandAsync(params string[] args) =>
+        Herald.TestSupport.Processes.ExternalCommand.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "herald.dll"), .. args]);
 
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(ConfigPath);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
+    /// <summary>Runs a herald command with text on its standard input (e.g. a password for --stdin).</summary>
+    public Task<Herald.TestSupport.Processes.CommandResult> RunCommandWithInputAsync(string input, params string[] args) =>
+        Herald.TestSupport.Processes.ExternalCommand.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "herald.dll"), .. args], input);
+
+    /// <summary>A free loopback port for a listener of a test's own configuration.</summary>
+    public static int NextPort() => FreePort();
+
+    /// <summary>Waits for the server to exit on its own (after `herald stop`).</summary>
+    public async Task<int> WaitForExitAsync()
+    {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await output, await error);
+        await _process!.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
     }
 
     /// <summary>kill -9: no chance to flush or clean up.</summary>
@@ -193,7 +191,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
         }
 
         _process?.Dispose();
-        await Task.Yield();
+        await Dns.DisposeAsync();
         try
         {
             Directory.Delete(Root, recursive: true);

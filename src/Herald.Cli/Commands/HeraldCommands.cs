@@ -10,6 +10,8 @@ internal static class HeraldCommands
         yield return ServeCommand.Create();
         yield return StopCommand.Create();
         yield return MaintenanceCommand.Create();
+        yield return GreylistCommand.Create();
+        yield return UserCommand.Create();
         yield return VersionCommand.Create();
         yield return ExplainCommand.Create();
         yield return CompareCommand.Create();

@@ -96,8 +96,17 @@ internal sealed class ControlChannelService(
                 return;
             }
 
+            // Not tied to stoppingToken: `herald stop` itself starts the shutdown and must still hear its answer.
+            using var writeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             byte[] bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(response) + "\n");
-            await stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
+            try
+            {
+                await stream.WriteAsync(bytes, writeTimeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                logger.LogWarning("control: the client left before the answer was written");
+            }
         }
     }
 }

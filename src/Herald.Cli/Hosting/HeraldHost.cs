@@ -5,13 +5,15 @@ using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Delivery.Local;
 using Herald.Policy;
-using Herald.Policy.Checks;
+using Herald.Dns;
 using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.Queue.Reports;
 using Herald.Server;
 using Herald.Server.Admission;
 using Herald.Server.Control;
+using Herald.Server.Tls;
+using Herald.Policy.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -42,15 +44,14 @@ internal static class HeraldHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(settings.Server);
         builder.Services.AddSingleton(new ServerStatus(settings.Maintenance));
-        builder.Services.AddSingleton(new LocalDomains(settings.Policy.LocalDomains));
-        builder.Services.AddSingleton(NetworkList.Parse(settings.Policy.TrustedNetworks));
-        builder.Services.AddSingleton(sp =>
-        {
-            LocalDomains local = sp.GetRequiredService<LocalDomains>();
-            return new RestrictionList(
-                senderChecks: [],
-                recipientChecks: [new RelayCheck(local), new LocalUserCheck(local, settings.Policy.Users)]);
-        });
+        builder.Services.AddSingleton<IMxResolver>(sp => new DnsMxResolver(settings.Dns, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => ReceivingPolicy.Create(
+            settings.Policy,
+            settings.Server.Hostname,
+            settings.DataDirectory,
+            sp.GetRequiredService<IMxResolver>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new QueueStoreOptions(settings.QueueDirectory));
         builder.Services.AddSingleton<FileQueueStore>();
         builder.Services.AddSingleton<IQueueStore>(sp => sp.GetRequiredService<FileQueueStore>());
@@ -58,7 +59,18 @@ internal static class HeraldHost
         builder.Services.AddSingleton(new LocalDeliveryOptions(settings.DataDirectory, [.. settings.Policy.LocalDomains], settings.Server.Hostname));
         builder.Services.AddHostedService<LocalDeliveryService>();
         builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);
-        builder.Services.AddSingleton<SmtpServer>();
+        builder.Services.AddSingleton(sp => TlsSetup.Create(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Tls")));
+        builder.Services.AddSingleton<ICredentialVerifier>(new FileCredentialStore(new UserFile(settings.UsersFile)));
+        builder.Services.AddSingleton(sp => new SmtpServer(
+            settings.Server,
+            sp.GetRequiredService<ReceivingPolicy>(),
+            sp.GetRequiredService<IQueueStore>(),
+            sp.GetRequiredService<ServerStatus>(),
+            sp.GetRequiredService<IEnumerable<IConnectionGate>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TlsContext>(),
+            sp.GetRequiredService<ICredentialVerifier>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());
         builder.Services.AddSingleton(sp => new ServerControl(
             sp.GetRequiredService<ServerStatus>(),

@@ -7,7 +7,8 @@ namespace Herald.Policy.Checks;
 /// <summary>
 /// <c>550 5.1.1 &lt;rcpt&gt;: Recipient address rejected: User unknown</c> for a local recipient not in
 /// <c>Users</c>. Postmaster is always accepted (RFC 5321 §4.5.1). Local parts compare case-insensitively,
-/// as almost every real mail store does.
+/// as almost every real mail store does. A known user gets "don't know", not a permit, as with Postfix's
+/// reject_unlisted_recipient: the check only refuses, so checks after it (greylisting) still run.
 /// </summary>
 public sealed class LocalUserCheck : IRecipientCheck
 {
@@ -33,7 +34,7 @@ public sealed class LocalUserCheck : IRecipientCheck
 
         if (recipient.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase) || _users.Contains(Key(recipient)))
         {
-            return ValueTask.FromResult(PolicyDecision.Permit(Name));
+            return ValueTask.FromResult(PolicyDecision.DontKnow);
         }
 
         return ValueTask.FromResult(PolicyDecision.Reject(SmtpReplies.UserUnknown.Render($"<{recipient}>"), Name));

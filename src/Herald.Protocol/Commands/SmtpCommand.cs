@@ -17,6 +17,8 @@ public enum SmtpVerb
     Vrfy,
     Help,
     Expn,
+    StartTls,
+    Auth,
 }
 
 /// <summary>A parsed SMTP command.</summary>
@@ -45,3 +47,9 @@ public sealed record VrfyCommand(string Argument) : SmtpCommand(SmtpVerb.Vrfy);
 public sealed record HelpCommand(string? Topic) : SmtpCommand(SmtpVerb.Help);
 
 public sealed record ExpnCommand(string Argument) : SmtpCommand(SmtpVerb.Expn);
+
+/// <summary>STARTTLS (RFC 3207).</summary>
+public sealed record StartTlsCommand() : SmtpCommand(SmtpVerb.StartTls);
+
+/// <summary>AUTH mechanism [initial-response] (RFC 4954 §4); the response is base64 or "=" for an empty one.</summary>
+public sealed record AuthCommand(string Mechanism, string? InitialResponse) : SmtpCommand(SmtpVerb.Auth);

@@ -53,7 +53,8 @@ public static partial class FileSystemDurability
         }
     }
 
-    // O_RDONLY is 0 everywhere; O_DIRECTORY differs by platform (Linux asm-generic vs x86, macOS).
+    // O_RDONLY is 0 everywhere; O_DIRECTORY differs: 0x10000 in Linux's generic and x86 headers,
+    // 0x4000 on Linux arm and powerpc, 0x20000 on FreeBSD, 0x100000 on macOS.
     private static int OpenDirectoryFlags()
     {
         if (OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() || OperatingSystem.IsFreeBSD())
@@ -61,7 +62,9 @@ public static partial class FileSystemDurability
             return OperatingSystem.IsFreeBSD() ? 0x20000 : 0x100000;
         }
 
-        return RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x4000 : 0x10000;
+        return RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Armv6 or Architecture.Arm64 or Architecture.Ppc64le
+            ? 0x4000
+            : 0x10000;
     }
 
     private static IOException Error(string call, string path)

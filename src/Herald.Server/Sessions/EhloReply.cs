@@ -7,9 +7,9 @@ namespace Herald.Server.Sessions;
 internal static class EhloReply
 {
     /// <summary>The extensions a session offers. ENHANCEDSTATUSCODES is always there (RFC 2034).</summary>
-    public static SmtpReply Build(string hostname, long maxMessageSize)
+    public static SmtpReply Build(string hostname, long maxMessageSize, bool offerStartTls, bool offerAuth)
     {
-        string[] lines =
+        List<string> lines =
         [
             hostname,
             "PIPELINING",                                                             // RFC 2920
@@ -18,6 +18,16 @@ internal static class EhloReply
             "ENHANCEDSTATUSCODES",                                                    // RFC 2034
             "SMTPUTF8",                                                               // RFC 6531
         ];
+        if (offerStartTls)
+        {
+            lines.Add("STARTTLS");                                                    // RFC 3207
+        }
+
+        if (offerAuth)
+        {
+            lines.Add("AUTH " + string.Join(' ', AuthExchange.Mechanisms));           // RFC 4954
+        }
+
         return SmtpReplies.Ehlo.WithLines(lines);
     }
 }

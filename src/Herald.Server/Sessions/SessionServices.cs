@@ -1,5 +1,7 @@
 // What every session of a listener shares: configuration, policy, the queue, time and logging.
 using Herald.Policy;
+using Herald.Policy.Authentication;
+using Herald.Server.Tls;
 using Herald.Protocol.Commands;
 using Herald.Queue;
 using Microsoft.Extensions.Logging;
@@ -10,15 +12,21 @@ namespace Herald.Server.Sessions;
 internal sealed record SessionServices(
     ServerOptions Options,
     ListenerOptions Listener,
-    RestrictionList Restrictions,
-    LocalDomains LocalDomains,
-    NetworkList TrustedNetworks,
+    ReceivingPolicy Policy,
     IQueueStore Queue,
     ServerStatus Status,
     TimeProvider Time,
-    ILogger Logger)
+    ILogger Logger,
+    TlsContext? Tls,
+    ICredentialVerifier? Credentials)
 {
     public SmtpCommandParser Parser { get; } = new(Options.Limits.MaxCommandLineLength, Options.Smtp.BareLineFeed);
 
     public bool AcceptsMail => Listener.AcceptMail ?? Options.AcceptMail;
+
+    public RestrictionList Restrictions => Policy.Restrictions;
+
+    public LocalDomains LocalDomains => Policy.LocalDomains;
+
+    public NetworkList TrustedNetworks => Policy.TrustedNetworks;
 }

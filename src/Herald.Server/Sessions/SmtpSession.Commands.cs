@@ -34,7 +34,8 @@ internal sealed partial class SmtpSession
 
         return command switch
         {
-            EhloCommand ehlo => Hello(ehlo.Domain, isEhlo: true, EhloReply.Build(_hostname, _services.Options.Limits.MaxMessageSize)),
+            EhloCommand ehlo => Hello(ehlo.Domain, isEhlo: true, EhloReply.Build(
+                _hostname, _services.Options.Limits.MaxMessageSize, offerStartTls: _services.Tls is not null && !IsTls, offerAuth: OffersAuth)),
             HeloCommand helo => Hello(helo.Domain, isEhlo: false, SmtpReplies.Helo.Render(_hostname)),
             MailCommand mail => await MailAsync(mail, abort).ConfigureAwait(false),
             RcptCommand rcpt => await RcptAsync(rcpt, abort).ConfigureAwait(false),
@@ -46,6 +47,8 @@ internal sealed partial class SmtpSession
             VrfyCommand => Reply(SmtpReplies.CannotVerify.Render()),
             ExpnCommand => Refuse(SmtpReplies.NotImplemented.Render()),
             HelpCommand => Reply(SmtpReplies.Help.Render()),
+            StartTlsCommand => StartTls(),
+            AuthCommand auth => await AuthAsync(auth, abort).ConfigureAwait(false),
             _ => Refuse(SmtpReplies.UnknownCommand.Render()),
         };
     }
@@ -68,6 +71,16 @@ internal sealed partial class SmtpSession
             LogDecision(closing, _services.Status.Draining ? "drain" : "maintenance", null);
             Write(closing);
             return true;
+        }
+
+        if (_services.Listener.RequireAuth && !Client.IsAuthenticated)
+        {
+            return Refuse(SmtpReplies.AuthenticationRequired.Render());
+        }
+
+        if (Client.IsAuthenticated && _services.Options.Submission.RestrictSender && !OwnsSender(mail.ReversePath))
+        {
+            return Refuse(SmtpReplies.SenderNotOwned.Render($"<{mail.ReversePath}>", Client.AuthenticatedAs));
         }
 
         if (mail.Parameters.Size > _services.Options.Limits.MaxMessageSize)
@@ -202,6 +215,106 @@ internal sealed partial class SmtpSession
         Write(reply);
     }
 
+    private bool OffersAuth =>
+        _services.Credentials is { HasUsers: true } && (IsTls || !_services.Listener.EffectiveRequireTls);
+
+    private bool StartTls()
+    {
+        if (IsTls)
+        {
+            return Refuse(SmtpReplies.BadSequence.Render("TLS already active"));
+        }
+
+        if (_services.Tls is null)
+        {
+            return Reply(SmtpReplies.TlsNotAvailable.Render());
+        }
+
+        Write(SmtpReplies.ReadyToStartTls.Render());
+        _startTlsPending = true;
+        return false;
+    }
+
+    private async ValueTask<bool> AuthAsync(AuthCommand auth, CancellationToken abort)
+    {
+        if (_services.Credentials is null)
+        {
+            return Refuse(SmtpReplies.NotImplemented.Render());
+        }
+
+        if (Client.IsAuthenticated)
+        {
+            return Refuse(SmtpReplies.BadSequence.Render("already authenticated"));
+        }
+
+        if (!IsTls && _services.Listener.EffectiveRequireTls)
+        {
+            return Refuse(SmtpReplies.EncryptionRequired.Render());
+        }
+
+        AuthExchange? exchange = AuthExchange.For(auth.Mechanism);
+        if (exchange is null)
+        {
+            return Refuse(SmtpReplies.AuthenticationMechanismUnknown.Render());
+        }
+
+        _auth = exchange;
+        return await ContinueAuthAsync(exchange.Start(auth.InitialResponse), abort).ConfigureAwait(false);
+    }
+
+    /// <summary>Acts on one step of an AUTH exchange; returns true when the session must close.</summary>
+    private async ValueTask<bool> ContinueAuthAsync(AuthStep step, CancellationToken abort)
+    {
+        switch (step)
+        {
+            case AuthStep.Challenge challenge:
+                return Reply(SmtpReplies.AuthenticationChallenge.Render(challenge.Base64));
+            case AuthStep.Aborted:
+                _auth = null;
+                return Refuse(SmtpReplies.AuthenticationAborted.Render());
+            case AuthStep.Malformed:
+                _auth = null;
+                return Refuse(SmtpReplies.AuthenticationMalformed.Render());
+        }
+
+        _auth = null;
+        var credentials = (AuthStep.Credentials)step;
+        if (await _services.Credentials!.VerifyAsync(credentials.User, credentials.Password, abort).ConfigureAwait(false))
+        {
+            Client.AuthenticatedAs = credentials.User;
+            Log.LogInformation("client={Client} authenticated as {User}", ClientAddress, credentials.User);
+            return Reply(SmtpReplies.AuthenticationSucceeded.Render());
+        }
+
+        SmtpReply invalid = SmtpReplies.AuthenticationInvalid.Render();
+        LogDecision(invalid, "auth", null);
+        if (_services.Policy.AuthFailures.RecordFailure(Remote.Address))
+        {
+            Write(invalid);
+            SmtpReply tooMany = SmtpReplies.TooManyAuthFailures.Render(_hostname);
+            LogDecision(tooMany, "auth-failure-rate", null);
+            Write(tooMany);
+            return true;
+        }
+
+        return Refuse(invalid);
+    }
+
+    /// <summary>The user's own address: the user name when it is an address, else user@the primary local domain.</summary>
+    private bool OwnsSender(Mailbox? sender)
+    {
+        if (sender is null)
+        {
+            return false;
+        }
+
+        string user = Client.AuthenticatedAs!;
+        string own = user.Contains('@', StringComparison.Ordinal) ? user : user + "@" + _services.LocalDomains.Primary;
+        return MailboxGrammar.TryParseMailbox(own, out Mailbox? owned)
+            && string.Equals(owned!.LocalPart, sender.LocalPart, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(LocalDomains.Normalize(owned.Domain), LocalDomains.Normalize(sender.Domain), StringComparison.Ordinal);
+    }
+
     private bool Reset()
     {
         _transaction.Clear();
@@ -241,12 +354,10 @@ internal sealed partial class SmtpSession
     }
 
     /// <summary>The "with" keyword of the Received header (RFC 3848).</summary>
-    private string Protocol() => (_helloWasEhlo, _transaction.Parameters.SmtpUtf8, Client.IsAuthenticated) switch
+    private string Protocol()
     {
-        (_, true, true) => "UTF8SMTPA",
-        (_, true, false) => "UTF8SMTP",
-        (true, false, true) => "ESMTPA",
-        (true, false, false) => "ESMTP",
-        _ => "SMTP",
-    };
+        // RFC 3848 and RFC 6531 §3.7.3: ESMTP, then S for TLS and A for AUTH; UTF8SMTP for SMTPUTF8.
+        string basis = _transaction.Parameters.SmtpUtf8 ? "UTF8SMTP" : _helloWasEhlo ? "ESMTP" : "SMTP";
+        return basis == "SMTP" ? basis : basis + (IsTls ? "S" : string.Empty) + (Client.IsAuthenticated ? "A" : string.Empty);
+    }
 }

@@ -2,6 +2,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
 using Herald.Policy;
 using Herald.Protocol.Commands;
 using Herald.Protocol.Replies;
@@ -17,9 +19,10 @@ namespace Herald.Server.Sessions;
 internal sealed partial class SmtpSession : IAsyncDisposable
 {
     private readonly SessionServices _services;
-    private readonly Stream _stream;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
+    private readonly Stream _network;
+    private Stream _stream;
+    private PipeReader _input;
+    private PipeWriter _output;
     private readonly ITimer _deadlineTimer;
     private readonly SmtpTransaction _transaction = new();
     private readonly string _hostname;
@@ -28,6 +31,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private MessageReception? _reception;
     private bool _skippingLongLine;
     private bool _helloWasEhlo;
+    private bool _startTlsPending;
+    private AuthExchange? _auth;
     private int _errors;
     private DateTimeOffset _deadline;
     private volatile bool _timedOut;
@@ -36,6 +41,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public SmtpSession(SessionServices services, Stream stream, IPEndPoint remote)
     {
         _services = services;
+        _network = stream;
         _stream = stream;
         _hostname = services.Options.Hostname;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
@@ -48,6 +54,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public IPEndPoint Remote { get; }
 
     public ClientContext Client { get; }
+
+    /// <summary>True once the connection is inside TLS (STARTTLS or an implicit-TLS listener).</summary>
+    public bool IsTls { get; private set; }
 
     /// <summary>True while a message is being received: at shutdown it is given time to finish.</summary>
     public bool IsReceivingMessage => _reception is not null;
@@ -74,6 +83,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         try
         {
+            if (_services.Listener.ImplicitTls && !await UpgradeToTlsAsync(abort).ConfigureAwait(false))
+            {
+                return;
+            }
+
             if (await GreetAsync(abort).ConfigureAwait(false))
             {
                 await ReadLoopAsync(abort).ConfigureAwait(false);
@@ -146,6 +160,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             {
                 return;
             }
+
+            if (_startTlsPending && !await UpgradeToTlsAsync(abort).ConfigureAwait(false))
+            {
+                return;
+            }
         }
     }
 
@@ -179,6 +198,24 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 return (buffer, true);
             }
 
+            if (_auth is not null)
+            {
+                if (!CommandLine.TryRead(ref buffer, AuthLineLimit, out ReadOnlySequence<byte> line, out _, out bool tooLong))
+                {
+                    return (buffer, false);
+                }
+
+                _skippingLongLine = tooLong;
+                ResetCommandDeadline();
+                string text = tooLong ? string.Empty : System.Text.EncodingExtensions.GetString(System.Text.Encoding.ASCII, line);
+                if (await ContinueAuthAsync(tooLong ? new AuthStep.Malformed() : _auth.Next(text), abort).ConfigureAwait(false))
+                {
+                    return (buffer, true);
+                }
+
+                continue;
+            }
+
             if (_skippingLongLine)
             {
                 if (!CommandLine.TrySkipRestOfLine(ref buffer))
@@ -200,6 +237,13 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             if (await ExecuteAsync(parsed, abort).ConfigureAwait(false))
             {
                 return (buffer, true);
+            }
+
+            if (_startTlsPending)
+            {
+                // RFC 3207 §4 and CVE-2011-0411: whatever the client sent after STARTTLS in the clear is
+                // discarded, never executed inside TLS.
+                return (buffer.Slice(buffer.End), false);
             }
 
             // 10,000 pipelined commands must not pile up 10,000 replies in memory.
@@ -236,6 +280,45 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
 
         return false;
+    }
+
+    /// <summary>RFC 4954 §4: an AUTH response line may be up to 12288 octets.</summary>
+    private const int AuthLineLimit = 12288;
+
+    /// <summary>
+    /// Replaces the transport with TLS. The pipes over the clear-text stream are completed (dropping any
+    /// bytes they had read ahead) and new ones are made over the TLS stream. After STARTTLS the session
+    /// starts over: the client must say EHLO again (RFC 3207 §4.2).
+    /// </summary>
+    private async Task<bool> UpgradeToTlsAsync(CancellationToken abort)
+    {
+        _startTlsPending = false;
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        timeout.CancelAfter(_services.Options.Limits.CommandTimeout);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(_services.Tls!.ServerOptions(), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            Log.LogInformation("client={Client} TLS handshake failed: {Reason}", ClientAddress, e.Message);
+            await tls.DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
+
+        _stream = tls;
+        _input = PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+        IsTls = true;
+        _state = SessionState.Connected;
+        _transaction.Clear();
+        _helloWasEhlo = false;
+        Client.HeloName = null;
+        Log.LogInformation("client={Client} TLS {Protocol} {Cipher}", ClientAddress, tls.SslProtocol, tls.NegotiatedCipherSuite);
+        return true;
     }
 
     private void ResetCommandDeadline() => _deadline = _services.Time.GetUtcNow() + _services.Options.Limits.CommandTimeout;
@@ -292,6 +375,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         await DropReceptionAsync("session disposed").ConfigureAwait(false);
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_stream != _network)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _network.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Herald.Delivery.Tests.Local;
 
-public sealed class LocalDeliveryServiceTests : IAsyncDisposable
+public sealed class LocalDeliveryServiceTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -27,7 +27,11 @@ public sealed class LocalDeliveryServiceTests : IAsyncDisposable
 
     private LocalDeliveryOptions Options => new(_root.Path, ["localhost", "Example.ORG"], "mx.example.org");
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xunit 2 awaits IAsyncLifetime.DisposeAsync, not IAsyncDisposable: without this the services kept
+    // running and the temporary directories stayed behind.
+    public async Task DisposeAsync()
     {
         foreach (LocalDeliveryService service in _services)
         {

@@ -1,6 +1,7 @@
 // `herald queue` against the real running process: the commands go through the control channel to the live queue.
 using System.Text.Json;
 using Herald.Protocol.Replies;
+using Herald.TestSupport.Processes;
 using Herald.TestSupport.Smtp;
 
 namespace Herald.Integration.Tests.Cli;
@@ -26,7 +27,7 @@ public sealed class QueueCommandTests
             Assert.Equal("pending", recipient.GetProperty("state").GetString());
         }
 
-        (int exit, string output, string error) = await herald.RunCommandAsync("queue", "hold", id);
+        (int exit, string output, string error) = await QueueAsync(herald, "hold", id);
         Assert.True(exit == 0, error);
         Assert.Contains($"{id} is on hold", output, StringComparison.Ordinal);
         using (JsonDocument list = await ListAsync(herald))
@@ -34,13 +35,13 @@ public sealed class QueueCommandTests
             Assert.True(Assert.Single(list.RootElement.EnumerateArray()).GetProperty("held").GetBoolean());
         }
 
-        Assert.Equal(0, (await herald.RunCommandAsync("queue", "release", id)).ExitCode);
+        Assert.Equal(0, (await QueueAsync(herald, "release", id)).ExitCode);
         using (JsonDocument list = await ListAsync(herald))
         {
             Assert.False(Assert.Single(list.RootElement.EnumerateArray()).GetProperty("held").GetBoolean());
         }
 
-        Assert.Equal(0, (await herald.RunCommandAsync("queue", "delete", id)).ExitCode);
+        Assert.Equal(0, (await QueueAsync(herald, "delete", id)).ExitCode);
         using (JsonDocument list = await ListAsync(herald))
         {
             Assert.Empty(list.RootElement.EnumerateArray());
@@ -48,11 +49,11 @@ public sealed class QueueCommandTests
 
         // Through the server, not the files: the server logged each request, and it knows it has no outbound engine.
         Assert.Contains($"control: queue-hold {id}", herald.Output, StringComparison.Ordinal);
-        (int destinationsExit, string destinations, _) = await herald.RunCommandAsync("queue", "destinations");
+        (int destinationsExit, string destinations, _) = await QueueAsync(herald, "destinations");
         Assert.Equal(0, destinationsExit);
         Assert.Equal("No outbound state: this server has no outbound delivery engine.", destinations.Trim());
 
-        (int unknownExit, _, string unknown) = await herald.RunCommandAsync("queue", "show", id);
+        (int unknownExit, _, string unknown) = await QueueAsync(herald, "show", id);
         Assert.Equal(65, unknownExit);
         Assert.Contains($"{id} is not in the queue", unknown, StringComparison.Ordinal);
     }
@@ -64,7 +65,7 @@ public sealed class QueueCommandTests
         await herald.StartAsync();
         string id = await SendAsync(herald, "alice@herald.test", "bob@remote.example");
 
-        (int exit, string output, string error) = await herald.RunCommandAsync("queue", "bounce", id);
+        (int exit, string output, string error) = await QueueAsync(herald, "bounce", id);
 
         Assert.True(exit == 0, error);
         Assert.Contains("is queued for <alice@herald.test>", output, StringComparison.Ordinal);
@@ -77,6 +78,9 @@ public sealed class QueueCommandTests
         using JsonDocument list = await ListAsync(herald);
         Assert.DoesNotContain(list.RootElement.EnumerateArray(), m => m.GetProperty("id").GetString() == id);
     }
+
+    private static Task<CommandResult> QueueAsync(HeraldProcess herald, params string[] args) =>
+        herald.RunCommandAsync(["queue", .. args, "--config", herald.ConfigPath]);
 
     private static async Task<string> SendAsync(HeraldProcess herald, string from, string to)
     {
@@ -95,7 +99,7 @@ public sealed class QueueCommandTests
 
     private static async Task<JsonDocument> ListAsync(HeraldProcess herald)
     {
-        (int exit, string output, string error) = await herald.RunCommandAsync("queue", "list", "--json");
+        (int exit, string output, string error) = await QueueAsync(herald, "list", "--json");
         Assert.True(exit == 0, error);
         return JsonDocument.Parse(output);
     }

@@ -1,0 +1,44 @@
+using Herald.Protocol.Replies;
+using Herald.TestSupport.Smtp;
+
+namespace Herald.Server.Tests.Policy;
+
+/// <summary>RFC 7505 checks against a real DNS server on loopback.</summary>
+public sealed class NullMxTests
+{
+    [Fact]
+    public async Task SenderDomainWithNullMx_Gets550_5_7_27_AndDnsFailureGets451_4_4_3()
+    {
+        await using TestServer server = await TestServer.StartAsync(TestServer.Settings(("Checks:RejectNullMxSender", "true")));
+        server.Dns.AddNullMx("nullmx.test").AddMx("good.test", 10, "mx.good.test").AddA("mx.good.test", "192.0.2.25").AddServFail("broken.test");
+        await using SmtpTestClient client = (await SmtpTestClient.ConnectAndGreetAsync(server.Endpoint)).Client;
+        await client.CommandAsync("EHLO client.example");
+
+        SmtpReply nullMx = await client.CommandAsync("MAIL FROM:<someone@nullmx.test>");
+        ReplyAssert.Is(nullMx, 550, "5.7.27");
+        Assert.Equal("<someone@nullmx.test>: Sender address has null MX", nullMx.Text);
+
+        SmtpReply broken = await client.CommandAsync("MAIL FROM:<someone@broken.test>");
+        ReplyAssert.Is(broken, 451, "4.4.3");
+
+        ReplyAssert.Is(await client.CommandAsync("MAIL FROM:<someone@good.test>"), 250, "2.1.0");
+        ReplyAssert.Is(await client.CommandAsync("RSET"), 250, "2.0.0");
+        ReplyAssert.Is(await client.CommandAsync("MAIL FROM:<someone@missing.test>"), 250, "2.1.0");
+    }
+
+    [Fact]
+    public async Task RelayedRecipientWithNullMx_Gets556_5_1_10_AndDnsFailureGets451_4_4_3()
+    {
+        await using TestServer server = await TestServer.StartAsync(TestServer.Settings(("TrustedNetworks:0", "127.0.0.0/8")));
+        server.Dns.AddNullMx("nullmx.test").AddServFail("broken.test").AddMx("good.test", 10, "mx.good.test").AddA("mx.good.test", "192.0.2.25");
+        await using SmtpTestClient client = (await SmtpTestClient.ConnectAndGreetAsync(server.Endpoint)).Client;
+        await client.CommandAsync("EHLO client.example");
+        await client.CommandAsync("MAIL FROM:<alice@example.org>");
+
+        SmtpReply nullMx = await client.CommandAsync("RCPT TO:<bob@nullmx.test>");
+        ReplyAssert.Is(nullMx, 556, "5.1.10");
+        Assert.Equal("<bob@nullmx.test>: Recipient address has null MX", nullMx.Text);
+        ReplyAssert.Is(await client.CommandAsync("RCPT TO:<bob@broken.test>"), 451, "4.4.3");
+        ReplyAssert.Is(await client.CommandAsync("RCPT TO:<bob@good.test>"), 250, "2.1.5");
+    }
+}
