@@ -206,6 +206,20 @@ public sealed class SmtpOptions
 {
     /// <summary><c>Smtp:BareLineFeed</c>: <c>normalize</c> (default) or <c>reject</c>.</summary>
     public LineEndingPolicy BareLineFeed { get; set; } = LineEndingPolicy.Normalize;
+
+    /// <summary>
+    /// <c>Smtp:RejectEarlyTalkers</c>: a client that sends before the greeting (spamware that does not
+    /// wait, Postfix postscreen's "pregreet" test) gets <c>554 5.5.0</c> and is closed. 554 rather than 421:
+    /// a client that ignores the protocol's first rule will not do better on a retry. Off by default.
+    /// </summary>
+    public bool RejectEarlyTalkers { get; set; }
+
+    /// <summary>
+    /// <c>Smtp:GreetingDelay</c>: how long to wait before the greeting, giving early talkers time to
+    /// show themselves (postscreen waits 6 s). Zero by default: then only bytes that arrived before the
+    /// greeting was written are caught.
+    /// </summary>
+    public TimeSpan GreetingDelay { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary><c>NoMail</c>: how a listener that accepts no mail behaves.</summary>

@@ -19,6 +19,7 @@ public enum SmtpVerb
     Expn,
     StartTls,
     Auth,
+    Bdat,
 }
 
 /// <summary>A parsed SMTP command.</summary>
@@ -53,3 +54,6 @@ public sealed record StartTlsCommand() : SmtpCommand(SmtpVerb.StartTls);
 
 /// <summary>AUTH mechanism [initial-response] (RFC 4954 §4); the response is base64 or "=" for an empty one.</summary>
 public sealed record AuthCommand(string Mechanism, string? InitialResponse) : SmtpCommand(SmtpVerb.Auth);
+
+/// <summary>BDAT size [LAST] (RFC 3030 §2): exactly <see cref="Size"/> octets of message follow the command line.</summary>
+public sealed record BdatCommand(long Size, bool Last) : SmtpCommand(SmtpVerb.Bdat);

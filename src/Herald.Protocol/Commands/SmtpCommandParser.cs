@@ -101,6 +101,7 @@ public sealed class SmtpCommandParser
             SmtpVerb.Help => Ok(new HelpCommand(args.Trim().Length == 0 ? null : args.Trim())),
             SmtpVerb.StartTls => NoArguments(args, "STARTTLS", new StartTlsCommand()),
             SmtpVerb.Auth => ParseAuth(args),
+            SmtpVerb.Bdat => ParseBdat(args),
             _ => Fail(SmtpReplies.UnknownCommand.Render()),
         };
     }
@@ -122,6 +123,7 @@ public sealed class SmtpCommandParser
         ('h', 'e', 'l', 'p') => SmtpVerb.Help,
         ('e', 'x', 'p', 'n') => SmtpVerb.Expn,
         ('a', 'u', 't', 'h') => SmtpVerb.Auth,
+        ('b', 'd', 'a', 't') => SmtpVerb.Bdat,
         _ => null,
     };
 
@@ -136,6 +138,23 @@ public sealed class SmtpCommandParser
         // RFC 5321 §4.1.4 lets a server refuse a name it cannot verify, but the names clients really send
         // (bare host names, underscores) make that a poor trade; the name is recorded as given.
         return Ok(isEhlo ? new EhloCommand(name) : new HeloCommand(name));
+    }
+
+    /// <summary>
+    /// RFC 3030 §3: <c>BDAT chunk-size [SP end-marker]</c>. A BDAT whose size cannot be read leaves the
+    /// chunk boundary unknown: what follows is read as commands, and errors end such a session soon.
+    /// </summary>
+    private static CommandParseResult ParseBdat(string args)
+    {
+        string[] parts = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is 1 or 2 && parts[0].Length <= 18
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long size)
+            && (parts.Length == 1 || parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+        {
+            return Ok(new BdatCommand(size, parts.Length == 2));
+        }
+
+        return Fail(SmtpReplies.BadChunkSize.Render());
     }
 
     private static CommandParseResult ParseAuth(string args)

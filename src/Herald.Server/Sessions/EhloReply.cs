@@ -17,6 +17,7 @@ internal static class EhloReply
             "8BITMIME",                                                               // RFC 6152
             "ENHANCEDSTATUSCODES",                                                    // RFC 2034
             "SMTPUTF8",                                                               // RFC 6531
+            "CHUNKING",                                                               // RFC 3030 (BINARYMIME is not offered)
         ];
         if (offerStartTls)
         {

@@ -19,6 +19,16 @@ internal sealed partial class SmtpSession
         }
 
         SmtpCommand command = parsed.Command!;
+        if (command is BdatCommand bdat)
+        {
+            return await BdatAsync(bdat, abort).ConfigureAwait(false);
+        }
+
+        if (_chunks is not null && command is RsetCommand or HeloCommand or EhloCommand or QuitCommand)
+        {
+            await DropReceptionAsync("BDAT transaction reset").ConfigureAwait(false);
+        }
+
         if (!_services.AcceptsMail)
         {
             // NoMail:KeepOpen: everything but QUIT gets 521 (RFC 7504 §3).
@@ -136,31 +146,24 @@ internal sealed partial class SmtpSession
 
     private async ValueTask<bool> DataAsync(CancellationToken abort)
     {
-        DateTimeOffset now = _services.Time.GetUtcNow();
-        var envelope = new Envelope(
-            _transaction.Sender,
-            [.. _transaction.Recipients],
-            _transaction.Parameters,
-            new ClientInfo(ClientAddress, Client.HeloName ?? string.Empty, Client.AuthenticatedAs),
-            now);
-
-        IMessageWriter writer;
-        try
+        if (_chunks is not null)
         {
-            writer = await _services.Queue.CreateAsync(envelope, abort).ConfigureAwait(false);
+            // RFC 3030 §2: DATA and BDAT do not mix in one transaction.
+            return Refuse(SmtpReplies.BadSequence.Render("BDAT transaction in progress"));
         }
-        catch (IOException e)
+
+        IMessageWriter? writer = await CreateMessageAsync(abort).ConfigureAwait(false);
+        if (writer is null)
         {
-            Log.LogError(e, "client={Client} cannot create a queue file", ClientAddress);
             return Reply(SmtpReplies.LocalError.Render());
         }
 
-        var reception = new MessageReception(writer, _services.Options.Smtp.BareLineFeed, _services.Options.Limits.MaxMessageSize, now + _services.Options.Limits.DataTimeout);
-        byte[] header = ReceivedHeader.Build(
-            Client.HeloName ?? ClientAddress, ClientAddress, _hostname, Protocol(), writer.Id.Value, _transaction.Recipients, now);
+        var reception = new MessageReception(
+            writer, _services.Options.Smtp.BareLineFeed, _services.Options.Limits.MaxMessageSize,
+            _services.Time.GetUtcNow() + _services.Options.Limits.DataTimeout);
         try
         {
-            await reception.WriteHeaderAsync(header, abort).ConfigureAwait(false);
+            await reception.WriteHeaderAsync(ReceivedHeaderFor(writer.Id), abort).ConfigureAwait(false);
         }
         catch (IOException e)
         {
@@ -171,6 +174,115 @@ internal sealed partial class SmtpSession
 
         _reception = reception;
         return Reply(SmtpReplies.StartMailInput.Render());
+    }
+
+    /// <summary>Opens a queue file for the transaction's envelope; null (logged) when the queue cannot be written.</summary>
+    private async ValueTask<IMessageWriter?> CreateMessageAsync(CancellationToken abort)
+    {
+        var envelope = new Envelope(
+            _transaction.Sender,
+            [.. _transaction.Recipients],
+            _transaction.Parameters,
+            new ClientInfo(ClientAddress, Client.HeloName ?? string.Empty, Client.AuthenticatedAs),
+            _services.Time.GetUtcNow());
+        try
+        {
+            return await _services.Queue.CreateAsync(envelope, abort).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            Log.LogError(e, "client={Client} cannot create a queue file", ClientAddress);
+            return null;
+        }
+    }
+
+    private byte[] ReceivedHeaderFor(QueueId id) => ReceivedHeader.Build(
+        Client.HeloName ?? ClientAddress, ClientAddress, _hostname, Protocol(), id.Value, _transaction.Recipients, _services.Time.GetUtcNow());
+
+    /// <summary>
+    /// BDAT: the reply comes once the chunk's octets have been read. A refused BDAT (no transaction, no
+    /// mail accepted here) still has its octets read and dropped before the refusal.
+    /// </summary>
+    private async ValueTask<bool> BdatAsync(BdatCommand bdat, CancellationToken abort)
+    {
+        DateTimeOffset deadline = _services.Time.GetUtcNow() + _services.Options.Limits.DataTimeout;
+        SmtpReply? refusal = !_services.AcceptsMail ? SmtpReplies.DoesNotAcceptMail.Render(_hostname)
+            : CommandTable.Refusal(SmtpVerb.Bdat, _state) is { } why
+                ? (_transaction.RecipientsTried > 0 ? SmtpReplies.NoValidRecipients.Render() : SmtpReplies.BadSequence.Render(why))
+                : null;
+        if (refusal is null && _chunks is null)
+        {
+            IMessageWriter? writer = await CreateMessageAsync(abort).ConfigureAwait(false);
+            if (writer is null)
+            {
+                refusal = SmtpReplies.LocalError.Render();
+            }
+            else
+            {
+                _chunks = new ChunkReception(writer, _services.Options.Limits.MaxMessageSize);
+                await _chunks.WriteHeaderAsync(ReceivedHeaderFor(writer.Id), abort).ConfigureAwait(false);
+            }
+        }
+
+        _chunks ??= new ChunkReception(null, _services.Options.Limits.MaxMessageSize);
+        _chunks.BeginChunk(bdat.Size, bdat.Last, deadline, refusal);
+        _lastChunkSize = bdat.Size;
+        return bdat.Size == 0 && await FinishChunkAsync(abort).ConfigureAwait(false);
+    }
+
+    /// <summary>The octets of one chunk are in; answer it, and at LAST store and acknowledge the message.</summary>
+    private async ValueTask<bool> FinishChunkAsync(CancellationToken abort)
+    {
+        ChunkReception chunks = _chunks!;
+        if (chunks.Refusal is { } refusal)
+        {
+            _chunks = null;
+            return Refuse(refusal);
+        }
+
+        if (!chunks.Last)
+        {
+            Write(chunks.TooLarge ? SmtpReplies.MessageTooBig.Render() : SmtpReplies.ChunkReceived.Render(_lastChunkSize));
+            return false;
+        }
+
+        _chunks = null;
+        SmtpReply reply;
+        string outcome;
+        if (chunks.TooLarge)
+        {
+            await chunks.DiscardAsync().ConfigureAwait(false);
+            (reply, outcome) = (SmtpReplies.MessageTooBig.Render(), "size");
+        }
+        else
+        {
+            try
+            {
+                await chunks.CommitAsync(abort).ConfigureAwait(false);
+                (reply, outcome) = (SmtpReplies.Queued.Render(chunks.QueueId), "queued");
+            }
+            catch (IOException e)
+            {
+                await chunks.DiscardAsync().ConfigureAwait(false);
+                Log.LogError(e, "client={Client} commit failed", ClientAddress);
+                (reply, outcome) = (SmtpReplies.LocalError.Render(), "queue-error");
+            }
+        }
+
+        Log.LogInformation(
+            "client={Client} id={QueueId} from=<{Sender}> nrcpt={Recipients} size={Size} reply=\"{Reply}\" policy={Policy}",
+            ClientAddress, chunks.QueueId?.Value ?? "-", _transaction.Sender, _transaction.Recipients.Count, chunks.Size, reply, outcome);
+        _transaction.Clear();
+        _state = SessionState.Ready;
+        ResetCommandDeadline();
+        Write(reply);
+        if (_shutdownRequested)
+        {
+            Write(SmtpReplies.ShuttingDown.Render(_hostname));
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The end-of-data mark arrived: store and acknowledge, or refuse and store nothing.</summary>

@@ -33,6 +33,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private bool _helloWasEhlo;
     private bool _startTlsPending;
     private AuthExchange? _auth;
+    private ChunkReception? _chunks;
+    private long _lastChunkSize;
     private int _errors;
     private DateTimeOffset _deadline;
     private volatile bool _timedOut;
@@ -59,7 +61,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public bool IsTls { get; private set; }
 
     /// <summary>True while a message is being received: at shutdown it is given time to finish.</summary>
-    public bool IsReceivingMessage => _reception is not null;
+    public bool IsReceivingMessage => _reception is not null || _chunks is { Remaining: > 0 };
 
     private ILogger Log => _services.Logger;
 
@@ -72,7 +74,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public void RequestShutdown()
     {
         _shutdownRequested = true;
-        if (_reception is null)
+        if (!IsReceivingMessage)
         {
             _input.CancelPendingRead();
         }
@@ -123,10 +125,33 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             return _services.Options.NoMail.KeepOpen;
         }
 
+        if (_services.Options.Smtp.RejectEarlyTalkers && await TalksBeforeGreetingAsync(abort).ConfigureAwait(false))
+        {
+            SmtpReply early = SmtpReplies.TalkedBeforeGreeting.Render(_hostname);
+            LogDecision(early, "early-talker", null);
+            Write(early);
+            await _output.FlushAsync(abort).ConfigureAwait(false);
+            return false;
+        }
+
         Write(SmtpReplies.Greeting.Render(_hostname));
         ResetCommandDeadline();
         await _output.FlushAsync(abort).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Waits the greeting delay, then says whether the client has sent anything yet.</summary>
+    private async Task<bool> TalksBeforeGreetingAsync(CancellationToken abort)
+    {
+        TimeSpan delay = _services.Options.Smtp.GreetingDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _services.Time, abort).ConfigureAwait(false);
+        }
+
+        // Looks at the socket without reading, so a well-behaved client loses nothing. (On an implicit-TLS
+        // listener the handshake has already made the client wait its turn.)
+        return _stream is System.Net.Sockets.NetworkStream { DataAvailable: true };
     }
 
     private async Task ReadLoopAsync(CancellationToken abort)
@@ -173,6 +198,22 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         while (true)
         {
+            if (_chunks is { Remaining: > 0 } chunks)
+            {
+                buffer = await chunks.ReceiveAsync(buffer, abort).ConfigureAwait(false);
+                if (chunks.Remaining > 0)
+                {
+                    return (buffer, false);
+                }
+
+                if (await FinishChunkAsync(abort).ConfigureAwait(false))
+                {
+                    return (buffer, true);
+                }
+
+                continue;
+            }
+
             if (_reception is not null)
             {
                 (bool completed, SequencePosition consumed) = await _reception.ReceiveAsync(buffer, abort).ConfigureAwait(false);
@@ -192,7 +233,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 continue;
             }
 
-            if (_shutdownRequested)
+            if (_shutdownRequested && _chunks is null)
             {
                 Write(SmtpReplies.ShuttingDown.Render(_hostname));
                 return (buffer, true);
@@ -257,7 +298,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>A read was cancelled by the deadline timer or by shutdown.</summary>
     private async ValueTask<bool> HandleInterruptAsync()
     {
-        if (_timedOut && _services.Time.GetUtcNow() < (_reception?.Deadline ?? _deadline))
+        if (_timedOut && _services.Time.GetUtcNow() < CurrentDeadline)
         {
             // A timer that fired for an earlier deadline while the session was busy; the current one stands.
             _timedOut = false;
@@ -265,7 +306,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
         if (_timedOut)
         {
-            bool inData = _reception is not null;
+            bool inData = IsReceivingMessage;
             await DropReceptionAsync("data timeout").ConfigureAwait(false);
             SmtpReply reply = SmtpReplies.Timeout.Render(_hostname);
             LogDecision(reply, inData ? "data-timeout" : "command-timeout", null);
@@ -273,7 +314,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             return true;
         }
 
-        if (_shutdownRequested && _reception is null)
+        if (_shutdownRequested && !IsReceivingMessage)
         {
             Write(SmtpReplies.ShuttingDown.Render(_hostname));
             return true;
@@ -323,9 +364,13 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private void ResetCommandDeadline() => _deadline = _services.Time.GetUtcNow() + _services.Options.Limits.CommandTimeout;
 
+    /// <summary>The deadline in force: the message's while one is arriving, else the command timeout's.</summary>
+    private DateTimeOffset CurrentDeadline =>
+        _chunks is { Remaining: > 0 } chunks ? chunks.Deadline : _reception?.Deadline ?? _deadline;
+
     private void ArmDeadline()
     {
-        DateTimeOffset deadline = _reception?.Deadline ?? _deadline;
+        DateTimeOffset deadline = CurrentDeadline;
         TimeSpan due = deadline - _services.Time.GetUtcNow();
         _deadlineTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
@@ -355,6 +400,19 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private async ValueTask DropReceptionAsync(string reason)
     {
+        ChunkReception? chunks = _chunks;
+        _chunks = null;
+        if (chunks is not null)
+        {
+            await chunks.DiscardAsync().ConfigureAwait(false);
+            _transaction.Clear();
+            _state = SessionState.Ready;
+            if (chunks.QueueId is { } id)
+            {
+                Log.LogWarning("client={Client} id={QueueId} message discarded: {Reason}", ClientAddress, id, reason);
+            }
+        }
+
         MessageReception? reception = _reception;
         _reception = null;
         if (reception is not null)
