@@ -1,4 +1,6 @@
 // Wires the parts of Herald into one Generic Host: the only place that knows them all.
+using Herald.Bounces;
+using Herald.Cli.Commands;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Delivery.Local;
@@ -6,6 +8,7 @@ using Herald.Policy;
 using Herald.Dns;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Reports;
 using Herald.Server;
 using Herald.Server.Admission;
 using Herald.Server.Control;
@@ -73,6 +76,20 @@ internal static class HeraldHost
             sp.GetRequiredService<ServerStatus>(),
             sp.GetRequiredService<SmtpServer>(),
             sp.GetRequiredService<IHostApplicationLifetime>().StopApplication));
+
+        // Bounces: the delivery engine reports through IDeliveryReporter, which queues DSNs from <>.
+        builder.Services.AddSingleton(settings.Bounces);
+        builder.Services.AddSingleton<DsnBuilder>();
+        builder.Services.AddSingleton<IDeliveryReporter, QueueingDeliveryReporter>();
+
+        // `herald queue` on a running server; IDestinationSnapshot is there once an outbound engine provides it.
+        builder.Services.AddSingleton(sp => new QueueOperations(
+            sp.GetRequiredService<IQueueStore>(),
+            sp.GetRequiredService<IDeliveryReporter>(),
+            sp.GetService<IDestinationSnapshot>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<FileQueueStore>().Announce));
+        builder.Services.AddSingleton<QueueControlHandler>();
         builder.Services.AddHostedService<ControlChannelService>();
         return builder.Build();
     }
