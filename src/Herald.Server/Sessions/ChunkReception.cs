@@ -11,15 +11,15 @@ namespace Herald.Server.Sessions;
 internal sealed class ChunkReception : IAsyncDisposable
 {
     private readonly long _maxSize;
-    private IMessageWriter? _writer;
+    private readonly PendingMessage? _message;
 
     public ChunkReception(IMessageWriter? writer, long maxSize)
     {
-        _writer = writer;
+        _message = writer is null ? null : new PendingMessage(writer);
         _maxSize = maxSize;
     }
 
-    public QueueId? QueueId => _writer?.Id;
+    public QueueId? QueueId => _message?.Id;
 
     /// <summary>Octets still to come in the current chunk.</summary>
     public long Remaining { get; private set; }
@@ -36,8 +36,6 @@ internal sealed class ChunkReception : IAsyncDisposable
 
     public DateTimeOffset Deadline { get; private set; }
 
-    public bool HasWriter => _writer is not null;
-
     public void BeginChunk(long size, bool last, DateTimeOffset deadline, Protocol.Replies.SmtpReply? refusal = null)
     {
         Remaining = size;
@@ -47,7 +45,7 @@ internal sealed class ChunkReception : IAsyncDisposable
     }
 
     public ValueTask WriteHeaderAsync(ReadOnlyMemory<byte> header, CancellationToken cancellationToken) =>
-        _writer!.WriteAsync(header, cancellationToken);
+        _message!.WriteAsync(header, cancellationToken);
 
     /// <summary>Takes what belongs to the current chunk from <paramref name="input"/>; returns the rest.</summary>
     public async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(ReadOnlySequence<byte> input, CancellationToken cancellationToken)
@@ -64,11 +62,11 @@ internal sealed class ChunkReception : IAsyncDisposable
                 await DiscardAsync().ConfigureAwait(false);
             }
 
-            if (_writer is not null)
+            if (_message is { IsDropped: false })
             {
                 foreach (ReadOnlyMemory<byte> segment in chunk)
                 {
-                    await _writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                    await _message.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -76,23 +74,10 @@ internal sealed class ChunkReception : IAsyncDisposable
         return input.Slice(take);
     }
 
-    public async ValueTask CommitAsync(CancellationToken cancellationToken)
-    {
-        IMessageWriter writer = _writer ?? throw new InvalidOperationException("The message was discarded.");
-        await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-        _writer = null;
-        await writer.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask CommitAsync(CancellationToken cancellationToken) =>
+        _message?.CommitAsync(cancellationToken) ?? throw new InvalidOperationException("A refused chunk has no message.");
 
-    public async ValueTask DiscardAsync()
-    {
-        IMessageWriter? writer = _writer;
-        _writer = null;
-        if (writer is not null)
-        {
-            await writer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DiscardAsync() => _message?.DropAsync() ?? ValueTask.CompletedTask;
 
     public ValueTask DisposeAsync() => DiscardAsync();
 }
