@@ -317,6 +317,7 @@ public sealed class OutboundDeliveryService : BackgroundService
         DateTimeOffset at = _time.GetUtcNow();
         DateTimeOffset arrived = message.Envelope.ArrivedAt;
         bool expired = at >= _retry.Expiry(arrived);
+        double jitter = _retry.NextJitter();
         var first = new List<RecipientOutcome>();
         var afterReport = new List<RecipientOutcome>();
         var reports = new List<RecipientReport>();
@@ -357,7 +358,7 @@ public sealed class OutboundDeliveryService : BackgroundService
                     break;
 
                 case ResultKind.Deferred:
-                    DateTimeOffset next = _retry.Next(status.Attempts + 1, at, arrived);
+                    DateTimeOffset next = _retry.Next(status.Attempts + 1, at, arrived, jitter);
                     deferred.Add((result, new RecipientOutcome(result.Index, RecipientState.Deferred, at, next, result.Reply.ToString(), result.Host)));
                     wake = Earliest(wake, next);
                     Log(LogLevel.Information, message, recipient, result.Host, "deferred", result.Reply.ToString(), next);

@@ -38,19 +38,26 @@ internal sealed class RetrySchedule
     }
 
     /// <summary>
-    /// The next attempt after an attempt that ended at <paramref name="now"/>, for a message that arrived at
-    /// <paramref name="arrived"/>. It never falls after the end of the queue lifetime, so a last attempt is
-    /// made when the lifetime runs out, and the bounce is sent then rather than at the next step.
+    /// A jitter factor between 0.9 and 1.1, drawn once per pass over a message so that its recipients
+    /// deferred together stay together and are retried in one transaction.
     /// </summary>
-    public DateTimeOffset Next(int attempts, DateTimeOffset now, DateTimeOffset arrived)
+    public double NextJitter()
     {
-        double factor;
         lock (_gate)
         {
-            factor = 1 + (((_random.NextDouble() * 2) - 1) * Jitter);
+            return 1 + (((_random.NextDouble() * 2) - 1) * Jitter);
         }
+    }
 
-        DateTimeOffset next = now + TimeSpan.FromTicks((long)(BaseDelay(attempts).Ticks * factor));
+    /// <summary>
+    /// The next attempt after an attempt that ended at <paramref name="now"/>, for a message that arrived at
+    /// <paramref name="arrived"/>, spread by <paramref name="jitter"/> (from <see cref="NextJitter"/>). It never
+    /// falls after the end of the queue lifetime, so a last attempt is made when the lifetime runs out, and
+    /// the bounce is sent then rather than at the next step.
+    /// </summary>
+    public DateTimeOffset Next(int attempts, DateTimeOffset now, DateTimeOffset arrived, double jitter)
+    {
+        DateTimeOffset next = now + TimeSpan.FromTicks((long)(BaseDelay(attempts).Ticks * jitter));
         DateTimeOffset expiry = Expiry(arrived);
         return next > expiry ? (expiry > now ? expiry : now) : next;
     }

@@ -33,6 +33,7 @@ internal sealed class OutboundHarness : IAsyncDisposable
     private readonly List<FileQueueStore> _stores = [];
     private readonly List<ScriptedSmtpPeer> _peers = [];
     private OutboundDeliveryService? _service;
+    private bool _stopped = true;
 
     public OutboundHarness()
     {
@@ -71,11 +72,22 @@ internal sealed class OutboundHarness : IAsyncDisposable
         return peers;
     }
 
-    /// <summary>Opens the queue and starts the service; after <see cref="StopAsync"/>, a new store and service over the same directory.</summary>
-    public async Task StartAsync(IDestinationState? destinations = null)
+    /// <summary>Opens the queue (a new store over the same directory after <see cref="StopAsync"/>) without starting delivery.</summary>
+    public async Task OpenStoreAsync()
     {
         Store = await FileQueueStore.OpenAsync(new QueueStoreOptions(QueueDirectory), Time, NullLogger<FileQueueStore>.Instance, CancellationToken.None);
         _stores.Add(Store);
+        _stopped = false;
+    }
+
+    /// <summary>Opens the queue and starts the service; after <see cref="StopAsync"/>, a new store and service over the same directory.</summary>
+    public async Task StartAsync(IDestinationState? destinations = null)
+    {
+        if (_stopped)
+        {
+            await OpenStoreAsync();
+        }
+
         var dnsOptions = new DnsOptions();
         dnsOptions.Servers.Add(Dns.ServerAddress);
         Destinations = destinations as InMemoryDestinationState ?? new InMemoryDestinationState(Options, Time);
@@ -96,6 +108,7 @@ internal sealed class OutboundHarness : IAsyncDisposable
         }
 
         Store.Dispose();
+        _stopped = true;
     }
 
     public Task<QueueId> CommitAsync(Mailbox? sender, params Mailbox[] recipients) =>
