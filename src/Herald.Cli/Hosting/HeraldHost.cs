@@ -2,10 +2,15 @@
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Delivery.Local;
+using Herald.Delivery.Outbound;
+using Herald.Delivery.Outbound.Destinations;
+using Herald.Delivery.Reports;
+using Herald.Dns;
 using Herald.Policy;
 using Herald.Policy.Checks;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Reports;
 using Herald.Server;
 using Herald.Server.Admission;
 using Herald.Server.Control;
@@ -54,6 +59,16 @@ internal static class HeraldHost
         builder.Services.AddHostedService<QueueRecoveryService>();
         builder.Services.AddSingleton(new LocalDeliveryOptions(settings.DataDirectory, [.. settings.Policy.LocalDomains], settings.Server.Hostname));
         builder.Services.AddHostedService<LocalDeliveryService>();
+
+        // Outbound delivery: every recipient outside the local domains, by MX (or the smart host).
+        builder.Services.AddSingleton(settings.Delivery);
+        builder.Services.AddSingleton(settings.Dns);
+        builder.Services.AddSingleton<IMxResolver>(sp => new DnsMxResolver(settings.Dns, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IDestinationState>(sp => new InMemoryDestinationState(settings.Delivery, sp.GetRequiredService<TimeProvider>()));
+
+        // Until the bounce generator is wired in, failures and delays are only logged.
+        builder.Services.AddSingleton<IDeliveryReporter, LoggingDeliveryReporter>();
+        builder.Services.AddHostedService<OutboundDeliveryService>();
         builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);
         builder.Services.AddSingleton<SmtpServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());

@@ -142,6 +142,10 @@ internal sealed class DomainDelivery
                     }
 
                     session = ((SessionOpening.Opened)opening).Session;
+                    if (session.TlsProtocol is { } protocol)
+                    {
+                        _logger.LogDebug("{Target}: STARTTLS done, {Protocol}", target, protocol);
+                    }
                 }
 
                 if (Unsuitable(message, recipients, session) is SmtpReply unsuitable)
