@@ -279,7 +279,7 @@ public sealed class OutboundDeliveryService : BackgroundService
         if (due.Count > 0)
         {
             IReadOnlyList<RecipientResult>[] perDomain = await Task.WhenAll(
-                due.GroupBy(r => DomainKey(r.Mailbox), StringComparer.Ordinal)
+                due.GroupBy(GroupKey, StringComparer.Ordinal)
                    .Select(group => DeliverDomainAsync(message, group.Key, [.. group], stoppingToken)));
             later = Earliest(later, await ConcludeAsync(message, [.. perDomain.SelectMany(r => r)]));
         }
@@ -473,7 +473,13 @@ public sealed class OutboundDeliveryService : BackgroundService
     /// <summary>The same test as local delivery, so that every recipient belongs to exactly one of the two.</summary>
     private bool IsLocal(Mailbox recipient) => recipient.Domain.Length == 0 || _localDomains.Contains(recipient.Domain);
 
-    /// <summary>Recipients are grouped by the domain as DNS knows it (A-label, lower case); literals as written.</summary>
+    /// <summary>
+    /// Recipients that go to the same next hop share one transaction: with a smart host that is all of
+    /// them; otherwise those of one domain, as DNS knows it (A-label, lower case; literals as written).
+    /// </summary>
+    private string GroupKey(IndexedRecipient recipient) =>
+        _options.SmartHost is { Length: > 0 } smartHost ? smartHost : DomainKey(recipient.Mailbox);
+
     private static string DomainKey(Mailbox recipient) =>
         recipient.IsAddressLiteral ? recipient.Domain
         : DomainNames.TryToLookupForm(recipient.Domain, out string? name) ? name
