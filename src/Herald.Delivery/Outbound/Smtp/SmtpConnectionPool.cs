@@ -13,6 +13,9 @@ namespace Herald.Delivery.Outbound.Smtp;
 /// </summary>
 internal sealed class SmtpConnectionPool : IAsyncDisposable
 {
+    /// <summary>The longest wait for QUITs at shutdown.</summary>
+    internal static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(5);
+
     private readonly TimeSpan _cacheTime;
     private readonly int _maxDeliveries;
     private readonly TimeProvider _time;
@@ -122,7 +125,10 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         Track(session.QuitAsync(CancellationToken.None));
     }
 
-    /// <summary>Closes every cached session with QUIT and waits for the closings under way.</summary>
+    /// <summary>
+    /// Closes every cached session with QUIT and waits for the closings under way, at most
+    /// <see cref="ShutdownWait"/>: a host that does not answer QUIT must not hold up the shutdown of Herald.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         List<Idle> all;
@@ -139,7 +145,19 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             Track(idle.Session.QuitAsync(CancellationToken.None));
         }
 
-        await Task.WhenAll(_closing.Keys);
+        Task closings = Task.WhenAll(_closing.Keys);
+        try
+        {
+            await closings.WaitAsync(ShutdownWait, _time);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogInformation("{Count} connection(s) still closing at shutdown; left to the operating system", _closing.Count);
+        }
+        catch (Exception) when (closings.IsFaulted)
+        {
+            // A closing that failed has closed all the same.
+        }
     }
 
     private void Expire(Idle idle)
