@@ -222,7 +222,7 @@ internal sealed class DomainDelivery
             case AddressResolution.Found found when found.Addresses.Count > 0:
                 return found.Addresses;
             case AddressResolution.TemporaryFailure temporary:
-                failures.Add(new HostFailure(OutboundReplies.DnsTemporaryFailure.Render(domain, "the address of " + host.Name, temporary.Reason), IsRemote: false, OpenStage.Connect, Target: null));
+                failures.Add(new HostFailure(OutboundReplies.DnsTemporaryFailure.Render(domain, "the address of " + host.Name, OutboundReplies.OneLine(temporary.Reason)), IsRemote: false, OpenStage.Connect, Target: null));
                 return null;
             default:
                 // A smart host that does not resolve is a configuration error, not the recipient's: defer.

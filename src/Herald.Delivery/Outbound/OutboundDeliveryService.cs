@@ -303,7 +303,7 @@ public sealed class OutboundDeliveryService : BackgroundService
             _logger.LogError(e, "{QueueId}: delivery to {Domain} failed unexpectedly", message.Id, domain);
             return [.. recipients.Select(r =>
             {
-                SmtpReply reply = OutboundReplies.LocalError.Render(r.Mailbox, e.Message);
+                SmtpReply reply = OutboundReplies.LocalError.Render(r.Mailbox, OutboundReplies.OneLine(e.Message));
                 return new RecipientResult(r.Index, ResultKind.Deferred, reply, IsRemote: false, RecipientResult.StatusOf(reply), null, null);
             })];
         }
@@ -344,7 +344,7 @@ public sealed class OutboundDeliveryService : BackgroundService
                 case ResultKind.Deferred when expired:
                 case ResultKind.Waiting when expired:
                     string last = result.Kind == ResultKind.Deferred ? result.Reply.ToString() : status.LastReply ?? result.Reply.ToString();
-                    SmtpReply expiry = OutboundReplies.Expired.Render(Describe(_options.MaxQueueLifetime), last);
+                    SmtpReply expiry = OutboundReplies.Expired.Render(Describe(_options.MaxQueueLifetime), OutboundReplies.OneLine(last));
                     reports.Add(new RecipientReport(
                         recipient,
                         ReportAction.Failed,

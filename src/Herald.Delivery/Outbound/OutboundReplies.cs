@@ -101,6 +101,27 @@ internal static class OutboundReplies
             .Where(f => f.FieldType == typeof(ReplyTemplate))
             .Select(f => (ReplyTemplate)f.GetValue(null)!)];
 
+    /// <summary>
+    /// Text from outside (an exception message, a peer's malformed line) made fit for a reply argument: one
+    /// line, no control characters, at most 300 characters.
+    /// </summary>
+    public static string OneLine(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        string line = string.Create(text.Length, text, static (span, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+            }
+        }).Trim();
+        return line.Length <= 300 ? line : line[..300] + "...";
+    }
+
     private static ReplyTemplate Row(string name, int code, string enhanced, string text) =>
         new(name, code, EnhancedStatusCode.Parse(enhanced), text);
 }

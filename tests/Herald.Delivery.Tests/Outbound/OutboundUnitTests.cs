@@ -200,6 +200,14 @@ public sealed class OutboundRepliesTests
     }
 
     [Fact]
+    public void OutsideText_IsMadeOneLine()
+    {
+        Assert.Equal("a  b c", OutboundReplies.OneLine(" a\r\nb\tc\n"));
+        Assert.Equal(303, OutboundReplies.OneLine(new string('x', 1000)).Length);
+        Assert.Equal("4.3.0", OutboundReplies.LocalError.Render("x", OutboundReplies.OneLine("multi\r\nline")).Enhanced.ToString());
+    }
+
+    [Fact]
     public void NullMx_NamesRfc7505()
     {
         Assert.Contains("RFC 7505", OutboundReplies.NullMx.Text, StringComparison.Ordinal);

@@ -86,7 +86,7 @@ internal sealed class MxRouter
             MxResolution.NoSuchDomain { Reason: NoSuchDomainReason.NxDomain } => new Route.Decided(ResultKind.Failed, OutboundReplies.NoSuchDomain, string.Empty),
             MxResolution.NoSuchDomain { Reason: NoSuchDomainReason.InvalidName } => new Route.Decided(ResultKind.Failed, OutboundReplies.InvalidDomain, string.Empty),
             MxResolution.NoSuchDomain => new Route.Decided(ResultKind.Failed, OutboundReplies.NoMailHost, string.Empty),
-            MxResolution.TemporaryFailure failure => new Route.Decided(ResultKind.Deferred, OutboundReplies.DnsTemporaryFailure, failure.Reason),
+            MxResolution.TemporaryFailure failure => new Route.Decided(ResultKind.Deferred, OutboundReplies.DnsTemporaryFailure, OutboundReplies.OneLine(failure.Reason)),
             MxResolution.Found found => FromMx(found),
             _ => throw new InvalidOperationException("Unknown MX resolution."),
         };

@@ -128,7 +128,7 @@ internal sealed class SmtpClientSession : IAsyncDisposable
         {
             socket.Dispose();
             string why = e is SocketException s ? Describe(s) : "Connection timed out";
-            return new SessionOpening.Failed(OutboundReplies.ConnectFailed.Render(target.Display, why), IsRemote: false, OpenStage.Connect, PushBack: true);
+            return new SessionOpening.Failed(OutboundReplies.ConnectFailed.Render(target.Display, OutboundReplies.OneLine(why)), IsRemote: false, OpenStage.Connect, PushBack: true);
         }
         catch
         {
@@ -319,7 +319,7 @@ internal sealed class SmtpClientSession : IAsyncDisposable
         {
             // Mid-DATA there is no way back but to drop the connection: a "." now would send a truncated message.
             IsUsable = false;
-            SmtpReply local = OutboundReplies.ContentUnreadable.Render(e.InnerException?.Message ?? e.Message);
+            SmtpReply local = OutboundReplies.ContentUnreadable.Render(OutboundReplies.OneLine(e.InnerException?.Message ?? e.Message));
             return new TransactionOutcome(Finish(verdicts, new RecipientVerdict(local, IsRemote: false)), PushBack: false);
         }
         finally
@@ -539,7 +539,7 @@ internal sealed class SmtpClientSession : IAsyncDisposable
         {
             // RFC 3207 §4: after a refusal the session goes on; in clear text only when that is allowed.
             return _settings.Tls == TlsMode.Required
-                ? await FailTlsAsync(OutboundReplies.TlsFailed.Render(Target.Display, ready.ToString()), cancellationToken)
+                ? await FailTlsAsync(OutboundReplies.TlsFailed.Render(Target.Display, OutboundReplies.OneLine(ready.ToString())), cancellationToken)
                 : new SessionOpening.Opened(this);
         }
 
@@ -565,7 +565,7 @@ internal sealed class SmtpClientSession : IAsyncDisposable
             string why = e is TimeoutException ? "handshake timed out" : e.Message;
             bool required = _settings.Tls == TlsMode.Required;
             return new SessionOpening.Failed(
-                OutboundReplies.TlsFailed.Render(Target.Display, why), IsRemote: false, OpenStage.StartTls, PushBack: false, RetryWithoutTls: !required);
+                OutboundReplies.TlsFailed.Render(Target.Display, OutboundReplies.OneLine(why)), IsRemote: false, OpenStage.StartTls, PushBack: false, RetryWithoutTls: !required);
         }
 
         _stream = ssl;

@@ -58,7 +58,7 @@ internal sealed class SmtpTransportException : IOException
     public SmtpReply ToReply(string peer) => Failure switch
     {
         TransportFailure.Timeout => OutboundReplies.TimedOut.Render(peer, Stage),
-        TransportFailure.Protocol => OutboundReplies.ProtocolError.Render(peer, Stage, Detail),
+        TransportFailure.Protocol => OutboundReplies.ProtocolError.Render(peer, Stage, OutboundReplies.OneLine(Detail)),
         _ => OutboundReplies.ConnectionLost.Render(peer, Stage),
     };
 }
