@@ -43,7 +43,7 @@ internal sealed class OutboundHarness : IAsyncDisposable
         Options.LocalDomains.Add("herald.test");
     }
 
-    public FakeTimeProvider Time { get; } = new(Start);
+    public ObservedTimeProvider Time { get; } = new(Start);
 
     public LoopbackDnsServer Dns { get; }
 
@@ -149,6 +149,43 @@ internal sealed class OutboundHarness : IAsyncDisposable
 
         await Dns.DisposeAsync();
         _root.Dispose();
+    }
+}
+
+/// <summary>
+/// A fake clock that also tells when a timer is set, so that a test can move the clock only once the
+/// code under test is waiting on it: no sleeping, no polling.
+/// </summary>
+internal sealed class ObservedTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private readonly Lock _gate = new();
+    private readonly List<(TimeSpan Due, TaskCompletionSource Set)> _waiters = [];
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        ITimer timer = base.CreateTimer(callback, state, dueTime, period);
+        lock (_gate)
+        {
+            foreach (var waiter in _waiters.Where(w => w.Due == dueTime).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Set.TrySetResult();
+            }
+        }
+
+        return timer;
+    }
+
+    /// <summary>Completes when a timer due in <paramref name="dueTime"/> is next created.</summary>
+    public Task TimerSetAsync(TimeSpan dueTime)
+    {
+        var set = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _waiters.Add((dueTime, set));
+        }
+
+        return set.Task.WaitAsync(OutboundHarness.Patience);
     }
 }
 

@@ -71,6 +71,12 @@ public sealed class PeerScript
 
     /// <summary>When set, STARTTLS is offered and done with this certificate.</summary>
     public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>STARTTLS is answered 220 and the connection then reset, so the client's handshake fails.</summary>
+    public bool BreakStartTls { get; init; }
+
+    /// <summary>The peer accepts connections and never says anything, as a hung server.</summary>
+    public bool Silent { get; init; }
 }
 
 /// <summary>One connection the peer accepted, with every command line it read.</summary>
@@ -224,6 +230,17 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
         CancellationToken stop = _stopping.Token;
         try
         {
+            if (Script.Silent)
+            {
+                // Read and discard until the client gives up.
+                while (await reader.ReadLineAsync(stop) is string ignored)
+                {
+                    connection.Add(ignored);
+                }
+
+                return;
+            }
+
             if (!await ReplyAsync(socket, stream, Script.Greeting(connection), stop))
             {
                 return;
@@ -308,7 +325,7 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                         reply = new PeerReply("221 2.0.0 Bye", PeerAction.Close);
                         break;
                     case "STAR" when line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase) && script.Certificate is not null && !connection.IsTls:
-                        if (!await ReplyAsync(socket, stream, "220 2.0.0 Ready to start TLS", stop))
+                        if (!await ReplyAsync(socket, stream, new PeerReply("220 2.0.0 Ready to start TLS", script.BreakStartTls ? PeerAction.Reset : PeerAction.Continue), stop))
                         {
                             return;
                         }

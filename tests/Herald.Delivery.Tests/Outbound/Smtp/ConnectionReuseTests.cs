@@ -128,4 +128,27 @@ public sealed class ConnectionReuseTests : IAsyncDisposable
         Assert.Contains("RSET", connection.Commands);
         Assert.Single(peers[0].Messages);
     }
+
+    [Fact]
+    public async Task OneConnectionAllowedPerHost_FiveQueuedMessagesGoOneAfterAnotherOverIt()
+    {
+        _h.Options.MaxConnectionsPerHost = 1;
+        IReadOnlyList<ScriptedSmtpPeer> peers = _h.StartPeers(new PeerScript(), "127.0.0.2");
+        await _h.OpenStoreAsync();
+        var ids = new List<QueueId>();
+        for (int i = 0; i < 5; i++)
+        {
+            ids.Add(await _h.CommitAsync(Sender, new Mailbox($"user{i}", "example.test")));
+        }
+
+        await _h.StartAsync();
+        foreach (QueueId id in ids)
+        {
+            await _h.Handled.WaitAsync(id);
+        }
+
+        Assert.Single(peers[0].Connections);
+        Assert.Equal(5, peers[0].Messages.Count);
+        Assert.Empty(await _h.Store.ListAsync(CancellationToken.None));
+    }
 }

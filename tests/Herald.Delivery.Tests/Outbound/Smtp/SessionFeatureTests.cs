@@ -173,4 +173,61 @@ public sealed class SessionFeatureTests : IAsyncDisposable
         Assert.True(Assert.Single(peers[1].Messages).Tls);
         Assert.False(await _h.IsQueuedAsync(id));
     }
+
+    [Fact]
+    public async Task OpportunisticTls_HandshakeFails_TheSameHostIsTriedAgainInClearText()
+    {
+        using var certificate = TestCertificates.SelfSigned("mx1.example.test");
+        IReadOnlyList<ScriptedSmtpPeer> peers = _h.StartPeers(new PeerScript { Certificate = certificate, BreakStartTls = true }, "127.0.0.2");
+        await _h.StartAsync();
+
+        QueueId id = await _h.CommitAsync(Sender, Bob);
+        await _h.Handled.WaitAsync(id);
+
+        Assert.Equal(2, peers[0].Connections.Count);
+        Assert.Contains("STARTTLS", peers[0].Connections[0].Commands);
+        Assert.DoesNotContain("STARTTLS", peers[0].Connections[1].Commands);
+        Assert.False(Assert.Single(peers[0].Messages).Tls);
+        Assert.False(await _h.IsQueuedAsync(id));
+    }
+
+    [Fact]
+    public async Task SilentServer_TimesOutAfterFiveMinutesOnTheClock_AndIsDeferred()
+    {
+        IReadOnlyList<ScriptedSmtpPeer> peers = _h.StartPeers(new PeerScript { Silent = true }, "127.0.0.2", "127.0.0.3");
+        await _h.StartAsync();
+
+        // RFC 5321 §4.5.3.2.1: five minutes for the greeting, on the fake clock; the clock moves once the
+        // client waits on it, first for mx1, then for mx2.
+        Task waiting = _h.Time.TimerSetAsync(TimeSpan.FromMinutes(5));
+        QueueId id = await _h.CommitAsync(Sender, Bob);
+        await waiting;
+        waiting = _h.Time.TimerSetAsync(TimeSpan.FromMinutes(5));
+        _h.Time.Advance(TimeSpan.FromMinutes(5));
+        await waiting;
+        _h.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await _h.Handled.WaitAsync(id);
+        RecipientStatus status = (await _h.ReadAsync(id)).Recipients[0];
+        Assert.Equal(RecipientState.Deferred, status.State);
+        Assert.Matches(@"^451 4\.4\.2 conversation with mx2\.example\.test\[127\.0\.0\.3\]:\d+ timed out while receiving the initial greeting", status.LastReply);
+        Assert.Single(peers[0].Connections);
+        Assert.Single(peers[1].Connections);
+        Assert.Equal(1, status.Attempts);
+    }
+
+    [Theory]
+    [InlineData("450 4.7.1 Error: too much mail from 127.0.0.1")]
+    [InlineData("452 4.3.1 Insufficient system storage")]
+    public async Task Mail4xx_DefersEveryRecipient(string refusal)
+    {
+        _h.StartPeers(new PeerScript { Mail = (_, _) => refusal }, "127.0.0.2");
+        await _h.StartAsync();
+
+        QueueId id = await _h.CommitAsync(Sender, Bob, new Mailbox("carol", "example.test"));
+        await _h.Handled.WaitAsync(id);
+
+        Assert.All((await _h.ReadAsync(id)).Recipients, r => Assert.Equal((RecipientState.Deferred, refusal), (r.State, r.LastReply)));
+        Assert.Empty(_h.Reporter.Calls);
+    }
 }
