@@ -176,8 +176,9 @@ internal sealed class DomainDelivery
     {
         if (failures.Count == 0)
         {
+            SmtpReply waiting = OutboundReplies.ConnectFailed.Render(domain, "every MX host is backing off");
             return [.. recipients.Select(r => new RecipientResult(
-                r.Index, ResultKind.Waiting, OutboundReplies.ConnectFailed.Render(domain, "every MX host is backing off"), IsRemote: false, "4.4.1", null, null)
+                r.Index, ResultKind.Waiting, waiting, IsRemote: false, RecipientResult.StatusOf(waiting), null, null)
             { WaitUntil = waitUntil })];
         }
 

@@ -315,6 +315,12 @@ internal sealed class SmtpClientSession : IAsyncDisposable
             IsUsable = false;
             return Closing(verdicts, e.ToReply(Target.Display), remote: false);
         }
+        catch (OperationCanceledException)
+        {
+            // Stopped mid-transaction: the session is in an unknown state and must not be reused.
+            IsUsable = false;
+            throw;
+        }
         catch (ContentUnreadableException e)
         {
             // Mid-DATA there is no way back but to drop the connection: a "." now would send a truncated message.
