@@ -41,6 +41,50 @@ public sealed class OutboundDeliveryTests
         await WaitForEmptyQueueAsync(herald);
     }
 
+    [Fact]
+    public async Task KillNineDuringTheRetrySchedule_TheRestartedServerDeliversIt()
+    {
+        await using LoopbackDnsServer dns = LoopbackDnsServer.Start();
+        dns.AddMx("remote.test", 10, "mx1.remote.test").AddA("mx1.remote.test", "127.0.0.2");
+        int rcpts = 0;
+        await using ScriptedSmtpPeer mx = ScriptedSmtpPeer.Start("127.0.0.2", new PeerScript
+        {
+            Rcpt = (_, _) => Interlocked.Increment(ref rcpts) == 1 ? "450 4.2.0 <bob@remote.test>: Mailbox busy" : "250 2.1.5 Ok",
+        }, "mx1.remote.test");
+        await using HeraldProcess herald = HeraldProcess.Create(s =>
+        {
+            s["TrustedNetworks"] = new[] { "127.0.0.0/8" };
+            s["Delivery"] = new Dictionary<string, object> { ["Port"] = mx.EndPoint.Port, ["MinBackoff"] = "00:00:03", ["MaxBackoff"] = "00:00:03" };
+            s["Dns"] = new Dictionary<string, object> { ["Servers"] = new[] { dns.ServerAddress } };
+        });
+        await herald.StartAsync();
+
+        await using (SmtpTestClient client = (await SmtpTestClient.ConnectAndGreetAsync(herald.Endpoint)).Client)
+        {
+            ReplyAssert.Is(await client.CommandAsync("EHLO client.example"), 250);
+            ReplyAssert.Is(await client.CommandAsync("MAIL FROM:<alice@herald.test>"), 250, "2.1.0");
+            ReplyAssert.Is(await client.CommandAsync("RCPT TO:<bob@remote.test>"), 250, "2.1.5");
+            ReplyAssert.Is(await client.CommandAsync("DATA"), 354);
+            ReplyAssert.Is(await client.CommandAsync("Subject: later\r\n\r\nbody\r\n."), 250, "2.0.0");
+        }
+
+        // The first attempt was refused for now; the process dies without a chance to clean up.
+        DateTime giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Volatile.Read(ref rcpts) == 0)
+        {
+            Assert.True(DateTime.UtcNow < giveUp, "No attempt reached the MX host.\n" + herald.Output);
+            await Task.Delay(50);
+        }
+
+        herald.Kill();
+        await herald.StartAsync();
+
+        PeerMessage message = await WaitForMessageAsync(mx, herald);
+        Assert.Equal(["RCPT TO:<bob@remote.test>"], message.Recipients);
+        await WaitForEmptyQueueAsync(herald);
+        Assert.Single(mx.Messages);
+    }
+
     [Theory]
     [InlineData("Tls", "sometimes", "Herald:Delivery:Tls")]
     [InlineData("MaxConnectionsPerHost", 0, "Herald:Delivery:MaxConnectionsPerHost")]
