@@ -4,13 +4,18 @@ set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The integration tests drive real SMTP clients; install the missing ones on Debian when we can.
+# The integration tests drive real SMTP clients (swaks, python3) and the outbound delivery tests send
+# to real SMTP servers (Postfix's smtp-sink, Python's aiosmtpd); install the missing ones on Debian when we can.
 missing=()
 for tool in swaks python3 openssl; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+[ -x /usr/sbin/smtp-sink ] || missing+=(postfix)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # Postfix unconfigured: no questions, and no mail server of its own started.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || exit 1
   else
     echo "test.sh: please install: ${missing[*]} (Debian: sudo apt-get install ${missing[*]})" >&2

@@ -9,8 +9,18 @@ namespace Herald.Queue;
 /// </summary>
 public interface IQueueStore
 {
-    /// <summary>Ids of messages committed (or released from hold) since start-up, for the delivery engine to pick up at once.</summary>
+    /// <summary>
+    /// Ids of messages committed (or released from hold) since start-up. One channel for one reader:
+    /// two readers of it would each see only some of the ids. Consumers use <see cref="Subscribe"/>.
+    /// </summary>
     ChannelReader<QueueId> Arrivals { get; }
+
+    /// <summary>
+    /// A channel of its own for one consumer (local delivery, outbound delivery, ...): every id written
+    /// to <see cref="Arrivals"/> from now on is written to it too. It is completed, and no longer fed,
+    /// when <paramref name="cancellationToken"/> is cancelled or the store is disposed.
+    /// </summary>
+    ChannelReader<QueueId> Subscribe(CancellationToken cancellationToken);
 
     /// <summary>Begins a message with its envelope. The returned writer streams the content to disk.</summary>
     ValueTask<IMessageWriter> CreateAsync(Envelope envelope, CancellationToken cancellationToken);

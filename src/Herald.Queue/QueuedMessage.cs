@@ -11,4 +11,7 @@ public sealed record QueuedMessage(
 {
     /// <summary>True once every recipient is delivered or bounced: the message may leave the queue.</summary>
     public bool IsComplete => Recipients.All(r => r.IsFinal);
+
+    /// <summary>True once a delay warning was reported for any recipient: the one warning a message gets.</summary>
+    public bool DelayReported => Recipients.Any(r => r.DelayReported);
 }

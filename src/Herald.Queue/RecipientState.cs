@@ -27,6 +27,12 @@ public sealed record RecipientStatus(
     string? LastReply)
 {
     public bool IsFinal => State is RecipientState.Delivered or RecipientState.Bounced;
+
+    /// <summary>
+    /// True once a delay warning (RFC 3464 action "delayed") was reported for this recipient. It stays
+    /// true for good, so the warning is sent once per message even across restarts.
+    /// </summary>
+    public bool DelayReported { get; init; }
 }
 
 /// <summary>One outcome to record durably for one recipient.</summary>
@@ -42,4 +48,8 @@ public sealed record RecipientOutcome(
     DateTimeOffset At,
     DateTimeOffset? NextAttempt,
     string? Reply,
-    string? Host);
+    string? Host)
+{
+    /// <summary>Records that a delay warning has been reported for this recipient (see <see cref="RecipientStatus.DelayReported"/>).</summary>
+    public bool DelayReported { get; init; }
+}

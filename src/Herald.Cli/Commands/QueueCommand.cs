@@ -215,6 +215,8 @@ internal static class QueueCommand
 
         public System.Threading.Channels.ChannelReader<QueueId> Arrivals { get; } = System.Threading.Channels.Channel.CreateUnbounded<QueueId>().Reader;
 
+        public System.Threading.Channels.ChannelReader<QueueId> Subscribe(CancellationToken cancellationToken) => Arrivals;
+
         public ValueTask<IMessageWriter> CreateAsync(Envelope envelope, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("There is no queue here to write to.");
 

@@ -149,7 +149,7 @@ internal static class QueueScreen
         }
 
         var table = new Table { Border = TableBorder.Square };
-        foreach (string column in (string[])["Destination", "State", "Connections", "Queued", "Backoff until", "Last attempt", "Last reply"])
+        foreach (string column in (string[])["Destination", "State", "Connections", "Push-backs", "Backoff until", "Last attempt", "Last reply"])
         {
             table.AddColumn(new TableColumn(new Text(column, Bold)));
         }
@@ -160,7 +160,7 @@ internal static class QueueScreen
                 new Text(d.Destination),
                 new Text(d.State),
                 new Text(string.Create(CultureInfo.InvariantCulture, $"{d.ActiveConnections}/{d.ConcurrencyLimit}")),
-                new Text(d.QueuedRecipients.ToString(CultureInfo.InvariantCulture)),
+                new Text(d.ConsecutivePushBacks.ToString(CultureInfo.InvariantCulture)),
                 new Text(Time(d.BackoffUntil)),
                 new Text(Time(d.LastAttempt)),
                 new Text(d.LastReply ?? "-"));

@@ -1,5 +1,6 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
 using Herald.Bounces;
+using Herald.Delivery.Outbound;
 using Herald.Dns;
 using Herald.Policy;
 using Herald.Server;
@@ -10,8 +11,9 @@ namespace Herald.Cli.Configuration;
 /// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
 internal sealed class HeraldSettings
 {
-    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, DnsOptions dns, BounceOptions bounces, bool maintenance)
+    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, DeliveryOptions delivery, DnsOptions dns, BounceOptions bounces, bool maintenance)
     {
+        Delivery = delivery;
         Dns = dns;
         Bounces = bounces;
         Maintenance = maintenance;
@@ -30,7 +32,10 @@ internal sealed class HeraldSettings
 
     public PolicyOptions Policy { get; }
 
-    /// <summary><c>Dns</c>: the resolvers used for MX lookups and the null-MX checks.</summary>
+    /// <summary><c>Delivery:*</c>: outbound delivery; EHLO name and local domains come from <c>Hostname</c> and <c>LocalDomains</c>.</summary>
+    public DeliveryOptions Delivery { get; }
+
+    /// <summary><c>Dns</c>: the resolvers used for MX lookups, outbound routing and the null-MX checks.</summary>
     public DnsOptions Dns { get; }
 
     /// <summary><c>Bounces</c>: the DSN writer's settings; <c>Bounces:Hostname</c> defaults to <c>Hostname</c>.</summary>
@@ -54,6 +59,7 @@ internal sealed class HeraldSettings
         var policy = new PolicyOptions();
         var dns = new DnsOptions();
         var bounces = new BounceOptions();
+        var delivery = new DeliveryOptions();
         string dataDirectory;
         bool maintenance;
         try
@@ -63,6 +69,7 @@ internal sealed class HeraldSettings
             section.Bind(policy);
             section.GetSection(DnsOptions.SectionName).Bind(dns);
             section.GetSection("Bounces").Bind(bounces);
+            section.GetSection(DeliveryOptions.SectionName).Bind(delivery);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
         catch (InvalidOperationException e)
@@ -76,18 +83,31 @@ internal sealed class HeraldSettings
             policy.LocalDomains.Add("localhost");
         }
 
+        // Outbound delivery says EHLO with the server's name unless told otherwise, and leaves the local domains alone.
+        if (section.GetSection(DeliveryOptions.SectionName)["HeloName"] is not { Length: > 0 })
+        {
+            delivery.HeloName = server.Hostname;
+        }
+
+        delivery.LocalDomains.Clear();
+        foreach (string domain in policy.LocalDomains)
+        {
+            delivery.LocalDomains.Add(domain);
+        }
+
         if (string.IsNullOrWhiteSpace(bounces.Hostname))
         {
             bounces.Hostname = server.Hostname;
         }
 
-        var errors = server.Validate().Concat(policy.Validate()).Concat(dns.Validate().Select(e => "Herald:" + e)).Concat(bounces.Validate()).ToList();
+        var errors = server.Validate().Concat(policy.Validate()).Concat(delivery.Validate())
+            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, dns, bounces, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>

@@ -4,8 +4,10 @@ using Herald.Cli.Commands;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Delivery.Local;
-using Herald.Policy;
+using Herald.Delivery.Outbound;
+using Herald.Delivery.Outbound.Destinations;
 using Herald.Dns;
+using Herald.Policy;
 using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.Queue.Reports;
@@ -58,6 +60,13 @@ internal static class HeraldHost
         builder.Services.AddHostedService<QueueRecoveryService>();
         builder.Services.AddSingleton(new LocalDeliveryOptions(settings.DataDirectory, [.. settings.Policy.LocalDomains], settings.Server.Hostname));
         builder.Services.AddHostedService<LocalDeliveryService>();
+
+        // Outbound delivery: every recipient outside the local domains, by MX (or the smart host).
+        builder.Services.AddSingleton(settings.Delivery);
+        builder.Services.AddSingleton(settings.Dns);
+        builder.Services.AddSingleton<IDestinationState>(sp => new InMemoryDestinationState(settings.Delivery, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IDestinationSnapshot>(sp => new DestinationSnapshotView(sp.GetRequiredService<IDestinationState>()));
+        builder.Services.AddHostedService<OutboundDeliveryService>();
         builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);
         builder.Services.AddSingleton(sp => TlsSetup.Create(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Tls")));
         builder.Services.AddSingleton<ICredentialVerifier>(new FileCredentialStore(new UserFile(settings.UsersFile)));
@@ -82,7 +91,7 @@ internal static class HeraldHost
         builder.Services.AddSingleton<DsnBuilder>();
         builder.Services.AddSingleton<IDeliveryReporter, QueueingDeliveryReporter>();
 
-        // `herald queue` on a running server; IDestinationSnapshot is there once an outbound engine provides it.
+        // `herald queue` on a running server, destinations from the outbound engine's state.
         builder.Services.AddSingleton(sp => new QueueOperations(
             sp.GetRequiredService<IQueueStore>(),
             sp.GetRequiredService<IDeliveryReporter>(),

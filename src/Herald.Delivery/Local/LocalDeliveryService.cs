@@ -9,11 +9,12 @@ using Microsoft.Extensions.Logging;
 namespace Herald.Delivery.Local;
 
 /// <summary>
-/// Local delivery. At start it goes through every queued message, then through each id on
-/// <see cref="IQueueStore.Arrivals"/>. For each message that is not on hold, every recipient in a local
+/// Local delivery. At start it goes through every queued message, then through each id announced on its
+/// own <see cref="IQueueStore.Subscribe"/> channel (outbound delivery has another). For each message that is not on hold, every recipient in a local
 /// domain that is not yet final is written to its Maildir and recorded Delivered; an I/O failure is
 /// recorded Deferred and tried again five minutes later. Recipients of other domains are left Pending
-/// for outbound delivery. A message whose recipients are all final leaves the queue.
+/// for outbound delivery. A message whose recipients are all final leaves the queue: both services re-read
+/// the message after recording, so whichever of them records last removes it.
 /// </summary>
 public sealed class LocalDeliveryService : BackgroundService
 {
@@ -59,7 +60,8 @@ public sealed class LocalDeliveryService : BackgroundService
     {
         // Listen before listing, so nothing committed in between is missed; an id seen twice is harmless
         // (its local recipients are final the second time, or it has left the queue).
-        Task pump = PumpArrivalsAsync(stoppingToken);
+        ChannelReader<QueueId> arrivals = _queue.Subscribe(stoppingToken);
+        Task pump = PumpArrivalsAsync(arrivals, stoppingToken);
         try
         {
             foreach (QueueId id in await _queue.ListAsync(stoppingToken))
@@ -87,11 +89,11 @@ public sealed class LocalDeliveryService : BackgroundService
         }
     }
 
-    private async Task PumpArrivalsAsync(CancellationToken stoppingToken)
+    private async Task PumpArrivalsAsync(ChannelReader<QueueId> arrivals, CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (QueueId id in _queue.Arrivals.ReadAllAsync(stoppingToken))
+            await foreach (QueueId id in arrivals.ReadAllAsync(stoppingToken))
             {
                 _work.Writer.TryWrite(id);
             }

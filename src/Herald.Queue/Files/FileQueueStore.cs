@@ -20,6 +20,9 @@ namespace Herald.Queue.Files;
 public sealed class FileQueueStore : IQueueStore, IDisposable
 {
     internal const string JournalSuffix = ".journal";
+
+    /// <summary>Ids kept in <see cref="Arrivals"/> for a reader that has fallen behind; older ones are dropped.</summary>
+    internal const int ArrivalsCapacity = 10_000;
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -28,7 +31,13 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
     private readonly IDirectorySync _sync;
     private readonly DirectoryCommitter _activeCommitter;
     private readonly DirectoryCommitter _holdCommitter;
-    private readonly Channel<QueueId> _arrivals = Channel.CreateUnbounded<QueueId>();
+    // Arrivals is kept for a single reader; the delivery services subscribe instead. Nothing in Herald reads
+    // it any more, so it is bounded: unread, it would grow by one id per message for as long as the server runs.
+    private readonly Channel<QueueId> _arrivals = Channel.CreateBounded<QueueId>(
+        new BoundedChannelOptions(ArrivalsCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
+
+    private readonly Lock _subscribersGate = new();
+    private readonly List<Channel<QueueId>> _subscribers = [];
 
     // Operations on one message (record, hold, remove, read) are serialized; different messages run in parallel.
     private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
@@ -60,7 +69,43 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
         _holdCommitter = new DirectoryCommitter(HoldDirectory, sync);
     }
 
+    /// <summary>
+    /// Ids committed or released since start-up, for one reader. It holds at most
+    /// <see cref="ArrivalsCapacity"/> unread ids and drops the oldest beyond that; a reader that must see
+    /// every id uses <see cref="Subscribe"/>.
+    /// </summary>
     public ChannelReader<QueueId> Arrivals => _arrivals.Reader;
+
+    /// <summary>
+    /// A fan-out of <see cref="Arrivals"/>: each caller gets an unbounded channel of its own, so local and
+    /// outbound delivery both see every message. The channel is completed when the token is cancelled or
+    /// the store is disposed.
+    /// </summary>
+    public ChannelReader<QueueId> Subscribe(CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<QueueId>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+        lock (_subscribersGate)
+        {
+            if (_disposed || cancellationToken.IsCancellationRequested)
+            {
+                channel.Writer.TryComplete();
+                return channel.Reader;
+            }
+
+            _subscribers.Add(channel);
+        }
+
+        cancellationToken.Register(() =>
+        {
+            lock (_subscribersGate)
+            {
+                _subscribers.Remove(channel);
+            }
+
+            channel.Writer.TryComplete();
+        });
+        return channel.Reader;
+    }
 
     internal string RootDirectory { get; }
 
@@ -304,7 +349,7 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
 
     /// <summary>
     /// Moves a message (and its journal) to hold/ or back to active/. A released message is written to
-    /// <see cref="Arrivals"/> so that delivery takes it up without a rescan.
+    /// <see cref="Arrivals"/> and to every subscriber so that delivery takes it up without a rescan.
     /// </summary>
     public async ValueTask SetHoldAsync(QueueId id, bool hold, CancellationToken cancellationToken)
     {
@@ -333,24 +378,24 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
             _logger.LogInformation("{QueueId} {Action}", id, hold ? "put on hold" : "released from hold");
             if (!hold)
             {
-                _arrivals.Writer.TryWrite(id);
+                Announce(id);
             }
         }
     }
 
-    /// <summary>
-    /// Writes <paramref name="id"/> to <see cref="Arrivals"/> so that delivery looks at the message now rather than
-    /// at its next scheduled attempt; <c>herald queue flush</c> calls it after setting the next attempts to now.
-    /// </summary>
-    public void Announce(QueueId id)
-    {
-        EnsureReady();
-        _arrivals.Writer.TryWrite(id);
-    }
-
     public void Dispose()
     {
-        _disposed = true;
+        lock (_subscribersGate)
+        {
+            _disposed = true;
+            foreach (Channel<QueueId> subscriber in _subscribers)
+            {
+                subscriber.Writer.TryComplete();
+            }
+
+            _subscribers.Clear();
+        }
+
         _arrivals.Writer.TryComplete();
     }
 
@@ -359,7 +404,24 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
     {
         File.Move(tmpPath, Path.Combine(ActiveDirectory, id.Value), overwrite: false);
         await _activeCommitter.FlushAsync(CancellationToken.None);
+        Announce(id);
+    }
+
+    /// <summary>
+    /// Tells <see cref="Arrivals"/> and every subscriber that <paramref name="id"/> is ready for delivery now
+    /// rather than at its next scheduled attempt; <c>herald queue flush</c> calls it after setting the next
+    /// attempts to now.
+    /// </summary>
+    public void Announce(QueueId id)
+    {
         _arrivals.Writer.TryWrite(id);
+        lock (_subscribersGate)
+        {
+            foreach (Channel<QueueId> subscriber in _subscribers)
+            {
+                subscriber.Writer.TryWrite(id);
+            }
+        }
     }
 
     private static KeyNotFoundException NotQueued(QueueId id) => new($"{id} is not queued.");

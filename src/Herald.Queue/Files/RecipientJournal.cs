@@ -26,6 +26,7 @@ internal static class RecipientJournal
     private const byte HasNextAttempt = 1;
     private const byte HasReply = 2;
     private const byte HasHost = 4;
+    private const byte DelayReported = 8;
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -41,7 +42,8 @@ internal static class RecipientJournal
             payload.ResetWrittenCount();
             byte flags = (byte)((outcome.NextAttempt is null ? 0 : HasNextAttempt)
                 | (outcome.Reply is null ? 0 : HasReply)
-                | (outcome.Host is null ? 0 : HasHost));
+                | (outcome.Host is null ? 0 : HasHost)
+                | (outcome.DelayReported ? DelayReported : 0));
 
             Span<byte> fixedPart = payload.GetSpan(4 + 1 + 1 + 8);
             BinaryPrimitives.WriteInt32BigEndian(fixedPart, outcome.Index);
@@ -103,7 +105,8 @@ internal static class RecipientJournal
 
     /// <summary>
     /// Folds outcomes into each recipient's latest status. Attempts counts Deferred, Delivered and
-    /// Bounced outcomes; the newest outcome gives the state, reply and next attempt.
+    /// Bounced outcomes; the newest outcome gives the state, reply and next attempt; a delay warning,
+    /// once recorded, stays recorded.
     /// </summary>
     public static IReadOnlyList<RecipientStatus> Replay(int recipientCount, IEnumerable<RecipientOutcome> outcomes)
     {
@@ -130,6 +133,7 @@ internal static class RecipientJournal
                 LastAttempt = attempt ? outcome.At : previous.LastAttempt,
                 NextAttempt = outcome.NextAttempt,
                 LastReply = outcome.Reply,
+                DelayReported = previous.DelayReported || outcome.DelayReported,
             };
         }
 
@@ -156,7 +160,7 @@ internal static class RecipientJournal
         int index = BinaryPrimitives.ReadInt32BigEndian(payload);
         byte state = payload[4];
         byte flags = payload[5];
-        if (index < 0 || state > (byte)RecipientState.Bounced || (flags & ~(HasNextAttempt | HasReply | HasHost)) != 0)
+        if (index < 0 || state > (byte)RecipientState.Bounced || (flags & ~(HasNextAttempt | HasReply | HasHost | DelayReported)) != 0)
         {
             return false;
         }
@@ -188,7 +192,7 @@ internal static class RecipientJournal
             return false;
         }
 
-        outcome = new RecipientOutcome(index, (RecipientState)state, at, next, reply, host);
+        outcome = new RecipientOutcome(index, (RecipientState)state, at, next, reply, host) { DelayReported = (flags & DelayReported) != 0 };
         return true;
     }
 

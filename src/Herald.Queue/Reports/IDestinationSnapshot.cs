@@ -16,7 +16,7 @@ public interface IDestinationSnapshot
 /// <param name="State">In the engine's words, e.g. "ok", "pushing back" (after a 421), "backing off".</param>
 /// <param name="ActiveConnections">Connections open to it now.</param>
 /// <param name="ConcurrencyLimit">Connections allowed at once now (lowered while it pushes back).</param>
-/// <param name="QueuedRecipients">Recipients waiting for it.</param>
+/// <param name="ConsecutivePushBacks">421s and connection failures since its last success; the back-off doubles with each.</param>
 /// <param name="BackoffUntil">No new connection before this time, when backing off.</param>
 /// <param name="LastReply">The last reply it gave, as given.</param>
 /// <param name="LastAttempt">When the last attempt ended.</param>
@@ -25,7 +25,7 @@ public sealed record DestinationStatus(
     string State,
     int ActiveConnections,
     int ConcurrencyLimit,
-    int QueuedRecipients,
+    int ConsecutivePushBacks,
     DateTimeOffset? BackoffUntil,
     string? LastReply,
     DateTimeOffset? LastAttempt);

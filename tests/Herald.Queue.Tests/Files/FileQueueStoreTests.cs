@@ -271,6 +271,77 @@ public sealed class FileQueueStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Subscribers_EachSeeEveryCommitAndRelease_AndArrivalsStillDoes()
+    {
+        using FileQueueStore store = await _fixture.OpenAsync();
+        using var firstStop = new CancellationTokenSource();
+        System.Threading.Channels.ChannelReader<QueueId> first = store.Subscribe(firstStop.Token);
+        System.Threading.Channels.ChannelReader<QueueId> second = store.Subscribe(CancellationToken.None);
+
+        QueueId a = await Samples.CommitAsync(store, Samples.Simple(), Samples.Content("a\r\n"));
+        await store.SetHoldAsync(a, true, CancellationToken.None);
+        await store.SetHoldAsync(a, false, CancellationToken.None);
+
+        Assert.Equal([a, a], Drain(first));
+        Assert.Equal([a, a], Drain(second));
+        Assert.True(store.Arrivals.TryRead(out QueueId arrived));
+        Assert.Equal(a, arrived);
+
+        await firstStop.CancelAsync();
+        QueueId b = await Samples.CommitAsync(store, Samples.Simple(), Samples.Content("b\r\n"));
+
+        Assert.False(first.TryRead(out _));
+        Assert.True(first.Completion.IsCompleted);
+        Assert.True(second.TryRead(out QueueId s3));
+        Assert.Equal(b, s3);
+    }
+
+    private static List<QueueId> Drain(System.Threading.Channels.ChannelReader<QueueId> reader)
+    {
+        var ids = new List<QueueId>();
+        while (reader.TryRead(out QueueId id))
+        {
+            ids.Add(id);
+        }
+
+        return ids;
+    }
+
+    [Fact]
+    public async Task Subscription_SeesOnlyWhatCommitsAfterIt_AndEndsWithTheStore()
+    {
+        FileQueueStore store = await _fixture.OpenAsync();
+        QueueId before = await Samples.CommitAsync(store, Samples.Simple(), Samples.Content("x\r\n"));
+        System.Threading.Channels.ChannelReader<QueueId> late = store.Subscribe(CancellationToken.None);
+
+        Assert.False(late.TryRead(out _));
+        Assert.True(store.Arrivals.TryRead(out QueueId early));
+        Assert.Equal(before, early);
+
+        store.Dispose();
+
+        Assert.True(late.Completion.IsCompleted);
+        Assert.True(store.Subscribe(CancellationToken.None).Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Arrivals_UnreadKeepsOnlyTheNewest()
+    {
+        // Thousands of holds and releases: the directory fsyncs are skipped, they are not what is tested here.
+        using FileQueueStore store = await _fixture.OpenAsync(new NoDirectorySync());
+        System.Threading.Channels.ChannelReader<QueueId> all = store.Subscribe(CancellationToken.None);
+        QueueId id = await Samples.CommitAsync(store, Samples.Simple(), Samples.Content("x\r\n"));
+        for (int i = 0; i < FileQueueStore.ArrivalsCapacity; i++)
+        {
+            await store.SetHoldAsync(id, true, CancellationToken.None);
+            await store.SetHoldAsync(id, false, CancellationToken.None);
+        }
+
+        Assert.Equal(FileQueueStore.ArrivalsCapacity, store.Arrivals.Count);
+        Assert.Equal(FileQueueStore.ArrivalsCapacity + 1, all.Count);
+    }
+
+    [Fact]
     public async Task List_IsOldestFirst_AndIncludesHeld()
     {
         using FileQueueStore store = await _fixture.OpenAsync();
@@ -548,4 +619,12 @@ public sealed class FileQueueStoreTests : IDisposable
 
     private static RecipientOutcome Deferred(int index, DateTimeOffset at, string reply) =>
         new(index, RecipientState.Deferred, at, at.AddMinutes(5), reply, "mx.example.org");
+}
+
+/// <summary>Skips the directory fsync, for tests that move files thousands of times.</summary>
+internal sealed class NoDirectorySync : IDirectorySync
+{
+    public void Flush(string directory)
+    {
+    }
 }

@@ -82,4 +82,33 @@ public sealed class RecipientJournalTests
         Assert.Equal(T0, statuses[0].LastAttempt);
         Assert.Null(statuses[0].NextAttempt);
     }
+
+    [Fact]
+    public void DelayReportedFlag_RoundTrips_AndStaysSetThroughLaterOutcomes()
+    {
+        RecipientOutcome warned = new(0, RecipientState.Deferred, T0, T0.AddMinutes(10), "451 4.7.1 try later", "mx.example.org[192.0.2.1]") { DelayReported = true };
+        RecipientOutcome later = new(0, RecipientState.Deferred, T0.AddMinutes(10), T0.AddMinutes(30), "451 4.7.1 still later", "mx.example.org[192.0.2.1]");
+        byte[] journal = RecipientJournal.Encode([Outcomes[0], warned, later]);
+
+        List<RecipientOutcome> read = RecipientJournal.Read(journal, out int valid);
+        IReadOnlyList<RecipientStatus> statuses = RecipientJournal.Replay(2, read);
+
+        Assert.Equal(journal.Length, valid);
+        Assert.Equal([false, true, false], read.Select(o => o.DelayReported));
+        Assert.True(statuses[0].DelayReported);
+        Assert.Equal(3, statuses[0].Attempts);
+        Assert.False(statuses[1].DelayReported);
+    }
+
+    [Fact]
+    public void UnknownFlag_MakesTheRecordDamaged()
+    {
+        byte[] journal = RecipientJournal.Encode([Outcomes[0]]);
+
+        // Payload offset 5 is the flags octet, after the mark (1) and length (4) and the index (4) and state (1).
+        journal[1 + 4 + 5] |= 0x80;
+
+        Assert.Empty(RecipientJournal.Read(journal, out int valid));
+        Assert.Equal(0, valid);
+    }
 }
