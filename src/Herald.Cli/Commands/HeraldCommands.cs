@@ -14,5 +14,6 @@ internal static class HeraldCommands
         yield return VersionCommand.Create();
         yield return ExplainCommand.Create();
         yield return CompareCommand.Create();
+        yield return ProbeCommand.Create();
     }
 }
