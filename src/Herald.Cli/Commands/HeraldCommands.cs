@@ -15,5 +15,6 @@ internal static class HeraldCommands
         yield return ExplainCommand.Create();
         yield return CompareCommand.Create();
         yield return ProbeCommand.Create();
+        yield return SendmailCommand.Create();
     }
 }
