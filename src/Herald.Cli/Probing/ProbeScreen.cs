@@ -29,7 +29,7 @@ internal sealed class ProbeScreen(CliText words, CultureInfo culture, int width,
     {
         var lines = new List<IRenderable>
         {
-            ReplyScreen.Heading(words.Format("probe.heading", report.Target.Input, report.Port), Rtl),
+            ReplyScreen.Heading(report.Target.Port is null ? words.Format("probe.heading", report.Target.Input, report.Port) : words.Format("probe.headingWithPort", report.Target.Input), Rtl),
         };
         if (report.Recipient is { } recipient)
         {

@@ -12,11 +12,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Herald.Cli.Sendmail;
 
 /// <summary>
-/// With a server running, the bytes are relayed to its SMTP listener, so the session is the server's own and
-/// what it accepts is delivered at once. Without one, a real Herald session runs in this process over the
-/// standard streams (<see cref="SmtpServer.RunSessionAsync"/>) and writes into the queue directory, where the
-/// next <c>herald serve</c> finds it. The client is local, so relay control does not apply to it: the session
-/// treats it as a client of TrustedNetworks, as a local submission program does.
+/// With a server running, the bytes are relayed to its SMTP listener, so the session is the server's own, its
+/// policy applies as to any client on 127.0.0.1, and what it accepts is delivered at once. Without one, a real
+/// Herald session runs in this process over the standard streams (<see cref="SmtpServer.RunSessionAsync"/>) and
+/// writes into the queue directory, where the next <c>herald serve</c> finds it; that client is the local user,
+/// so the session counts it among TrustedNetworks (relaying allowed), as a local submission program does.
 /// </summary>
 internal static class LocalSmtpSession
 {

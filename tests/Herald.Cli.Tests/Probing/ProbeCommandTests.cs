@@ -88,6 +88,36 @@ public sealed class ProbeCommandTests(ProbeNetwork network) : IClassFixture<Prob
     }
 
     [Fact]
+    public async Task NoMxButAnAddress_IsItsOwnImplicitMx()
+    {
+        CliResult result = await ProbeAsync("implicit.test", network.Good);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("implicit.test has no MX record but has an address", result.Output, StringComparison.Ordinal);
+        Assert.Contains("implicit MX, RFC 5321 §5.1", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Greeting: 220 mx.good.test", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefusedConnection_IsTransient_Exit75()
+    {
+        CliResult result = await ProbeAsync("refused.test", network.Good);
+
+        Assert.Equal(75, result.ExitCode);
+        Assert.Contains("Connect: failed: Connection refused", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Result: transient failure", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MxHostWithoutAddress_IsPermanent_Exit69()
+    {
+        CliResult result = await ProbeAsync("nohost.test", network.Good);
+
+        Assert.Equal(69, result.ExitCode);
+        Assert.Contains("mx.nohost.test has no address (A/AAAA): it cannot be reached.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Json_ReadsBack_WithStepsRepliesAndExplanations()
     {
         CliResult result = await ProbeAsync("busy.test", network.Busy, "--json");

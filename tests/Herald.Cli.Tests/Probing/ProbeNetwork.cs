@@ -10,7 +10,8 @@ namespace Herald.Cli.Tests.Probing;
 /// <summary>
 /// good.test takes mail, busy.test greets with 421, nomail.test with 521, tls.test speaks STARTTLS with a
 /// self-signed certificate, null.test publishes a null MX, missing.test does not exist and broken.test
-/// gets SERVFAIL. Each MX host has an address of its own (127.0.0.2, ...) and a port of its own.
+/// gets SERVFAIL; implicit.test has only an address, refused.test's host listens on nothing and
+/// nohost.test's MX host has no address. Each MX host has an address of its own (127.0.0.2, ...) and a port of its own.
 /// </summary>
 public sealed class ProbeNetwork : IAsyncLifetime
 {
@@ -50,6 +51,9 @@ public sealed class ProbeNetwork : IAsyncLifetime
         Dns.AddMx("busy.test", 10, "mx.busy.test").AddA("mx.busy.test", "127.0.0.3");
         Dns.AddMx("nomail.test", 10, "mx.nomail.test").AddA("mx.nomail.test", "127.0.0.4");
         Dns.AddMx("tls.test", 10, "mx.tls.test").AddA("mx.tls.test", "127.0.0.5");
+        Dns.AddA("implicit.test", "127.0.0.2");
+        Dns.AddMx("refused.test", 10, "mx.refused.test").AddA("mx.refused.test", "127.0.0.6");
+        Dns.AddMx("nohost.test", 10, "mx.nohost.test");
         Dns.AddNullMx("null.test");
         Dns.AddServFail("broken.test");
         return Task.CompletedTask;
