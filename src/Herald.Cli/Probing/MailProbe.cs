@@ -194,7 +194,7 @@ internal sealed class MailProbe(IMxResolver resolver, ProbeSettings settings, Ti
             SmtpReply? hello = await HelloAsync().ConfigureAwait(false);
             if (hello is null || !hello.IsPositive)
             {
-                return hello is null ? ProbeOutcome.Transient : OutcomeOf(hello);
+                return await EndAsync(hello is null ? ProbeOutcome.Transient : OutcomeOf(hello)).ConfigureAwait(false);
             }
 
             if (tryStartTls && Extensions.Any(e => e.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase)))
@@ -219,7 +219,7 @@ internal sealed class MailProbe(IMxResolver resolver, ProbeSettings settings, Ti
                     hello = await HelloAsync().ConfigureAwait(false);
                     if (hello is null || !hello.IsPositive)
                     {
-                        return hello is null ? ProbeOutcome.Transient : OutcomeOf(hello);
+                        return await EndAsync(hello is null ? ProbeOutcome.Transient : OutcomeOf(hello)).ConfigureAwait(false);
                     }
                 }
             }
@@ -240,7 +240,15 @@ internal sealed class MailProbe(IMxResolver resolver, ProbeSettings settings, Ti
                 }
             }
 
-            // RFC 5321 §4.1.1.10: end politely; what QUIT gets does not change the outcome.
+            return await EndAsync(outcome).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// RFC 5321 §4.1.1.10: ends the session politely, unless the last step broke the connection or the
+        /// server closed it (421). What QUIT gets does not change the outcome.
+        /// </summary>
+        private async Task<ProbeOutcome> EndAsync(ProbeOutcome outcome)
+        {
             if (_connection is { Closed: false } && Steps[^1].Error is null && !Steps[^1].TimedOut && Steps[^1].Reply?.Code.Value != 421)
             {
                 await ReplyStepAsync(ProbeStepKind.Quit, "QUIT").ConfigureAwait(false);

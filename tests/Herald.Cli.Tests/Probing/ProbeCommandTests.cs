@@ -118,6 +118,28 @@ public sealed class ProbeCommandTests(ProbeNetwork network) : IClassFixture<Prob
     }
 
     [Fact]
+    public async Task EhloRefusedForGood_IsPermanent_AndTheSessionStillEndsWithQuit()
+    {
+        CliResult result = await ProbeAsync("shy.test", network.Shy);
+
+        Assert.Equal(69, result.ExitCode);
+        Assert.Matches(@"EHLO \S+: 554 5\.7\.1 mx\.shy\.test Client host rejected: go away", result.Output);
+        Assert.Contains("5.7.1 Delivery not authorized, message refused", result.Output, StringComparison.Ordinal);
+        Assert.Contains("QUIT", network.Shy.Commands);
+    }
+
+    [Fact]
+    public async Task ServerWithoutEhlo_IsGreetedWithHelo()
+    {
+        CliResult result = await ProbeAsync("old.test", network.Old, "--rcpt", "user@old.test");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"HELO \S+: 250 mx\.old\.test", result.Output);
+        Assert.Contains("No extensions offered.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("RCPT TO:<user@old.test>: 250 2.1.5 Ok", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Json_ReadsBack_WithStepsRepliesAndExplanations()
     {
         CliResult result = await ProbeAsync("busy.test", network.Busy, "--json");

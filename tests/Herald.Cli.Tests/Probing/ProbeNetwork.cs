@@ -11,7 +11,7 @@ namespace Herald.Cli.Tests.Probing;
 /// good.test takes mail, busy.test greets with 421, nomail.test with 521, tls.test speaks STARTTLS with a
 /// self-signed certificate, null.test publishes a null MX, missing.test does not exist and broken.test
 /// gets SERVFAIL; implicit.test has only an address, refused.test's host listens on nothing and
-/// nohost.test's MX host has no address. Each MX host has an address of its own (127.0.0.2, ...) and a port of its own.
+/// nohost.test's MX host has no address; shy.test refuses EHLO and old.test knows only HELO. Each MX host has an address of its own (127.0.0.2, ...) and a port of its own.
 /// </summary>
 public sealed class ProbeNetwork : IAsyncLifetime
 {
@@ -30,6 +30,10 @@ public sealed class ProbeNetwork : IAsyncLifetime
 
     public ScriptedSmtpHost Tls { get; private set; } = null!;
 
+    public ScriptedSmtpHost Shy { get; private set; } = null!;
+
+    public ScriptedSmtpHost Old { get; private set; } = null!;
+
     public Task InitializeAsync()
     {
         Dns = LoopbackDnsServer.Start();
@@ -46,12 +50,20 @@ public sealed class ProbeNetwork : IAsyncLifetime
         });
         _certificate = SelfSigned("mx.tls.test");
         Tls = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.5"), new SmtpScript { Hostname = "mx.tls.test", Certificate = _certificate });
+        var shy = new SmtpScript { Hostname = "mx.shy.test" };
+        shy.Replies["EHLO"] = "554 5.7.1 mx.shy.test Client host rejected: go away";
+        Shy = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.7"), shy);
+        var old = new SmtpScript { Hostname = "mx.old.test" };
+        old.Replies["EHLO"] = "502 5.5.1 Error: command not implemented";
+        Old = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.8"), old);
 
         Dns.AddMx("good.test", 10, "mx.good.test").AddA("mx.good.test", "127.0.0.2");
         Dns.AddMx("busy.test", 10, "mx.busy.test").AddA("mx.busy.test", "127.0.0.3");
         Dns.AddMx("nomail.test", 10, "mx.nomail.test").AddA("mx.nomail.test", "127.0.0.4");
         Dns.AddMx("tls.test", 10, "mx.tls.test").AddA("mx.tls.test", "127.0.0.5");
         Dns.AddA("implicit.test", "127.0.0.2");
+        Dns.AddMx("shy.test", 10, "mx.shy.test").AddA("mx.shy.test", "127.0.0.7");
+        Dns.AddMx("old.test", 10, "mx.old.test").AddA("mx.old.test", "127.0.0.8");
         Dns.AddMx("refused.test", 10, "mx.refused.test").AddA("mx.refused.test", "127.0.0.6");
         Dns.AddMx("nohost.test", 10, "mx.nohost.test");
         Dns.AddNullMx("null.test");
@@ -65,6 +77,8 @@ public sealed class ProbeNetwork : IAsyncLifetime
         await Busy.DisposeAsync();
         await NoMail.DisposeAsync();
         await Tls.DisposeAsync();
+        await Shy.DisposeAsync();
+        await Old.DisposeAsync();
         await Dns.DisposeAsync();
         _certificate?.Dispose();
     }
