@@ -35,6 +35,20 @@ public sealed class SendmailCommandTests
     }
 
     [Fact]
+    public async Task WithARunningServer_ItsPolicyApplies_ARelayRefusalExits69_AndNothingIsQueued()
+    {
+        // 127.0.0.1 is not in TrustedNetworks here, so the server refuses to relay for sendmail as for any client.
+        await using HeraldProcess herald = HeraldProcess.Create();
+        await herald.StartAsync();
+
+        CommandResult result = await HeraldAsync("Subject: out\n\nbody\n", "sendmail", "far@example.com", "--config", herald.ConfigPath);
+
+        Assert.Equal(69, result.ExitCode);
+        Assert.Contains("<far@example.com>: 554 5.7.1", result.StandardError, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(Path.Combine(herald.DataDirectory, "queue", "active")));
+    }
+
+    [Fact]
     public async Task WithoutAServer_TheMessageWaitsInTheQueue_AndServeDeliversIt()
     {
         await using HeraldProcess herald = HeraldProcess.Create();
