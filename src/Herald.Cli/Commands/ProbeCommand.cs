@@ -21,7 +21,9 @@ internal static class ProbeCommand
         time ??= TimeProvider.System;
         var target = new Argument<string>("target")
         {
-            Description = "A mail domain (its MX hosts are probed in order), or one host as host:port, an IP address or [IPv6]:port.",
+            Description = "A mail domain (its MX records are resolved: null MX, NXDOMAIN, implicit MX; every address of each host is probed), "
+                + "or one host as host:port, an IP address or [IPv6]:port. Exit 0: a host accepts mail (and the recipient); "
+                + "75: transient failure (421, 4xx, timeouts, DNS failure); 69: permanent failure or null MX (521, 5xx); 68: no such domain.",
         };
         var rcpt = new Option<string?>("--rcpt")
         {
@@ -46,11 +48,8 @@ internal static class ProbeCommand
         Option<string?> lang = ReplyScreen.LanguageOption();
         Option<bool> json = ReplyScreen.JsonOption();
 
-        var command = new Command(
-            "probe",
-            "Probe where mail for a domain goes: resolve its MX hosts (null MX, NXDOMAIN, implicit MX), connect to each address, "
-            + "and report the greeting, EHLO extensions, STARTTLS and certificate, and with --rcpt the answer to RCPT TO, each reply explained. "
-            + "Exit 0: a host accepts mail; 75: transient failure (421, 4xx, timeouts, DNS failure); 69: permanent failure or null MX (521, 5xx); 68: no such domain.");
+        json.Description = "Print the report as JSON for scripts.";
+        var command = new Command("probe", "Probe where mail for a domain goes: MX hosts, greeting, EHLO, STARTTLS and RCPT, each reply explained.");
         command.Arguments.Add(target);
         command.Options.Add(rcpt);
         command.Options.Add(dns);

@@ -11,11 +11,14 @@ internal static class SendmailCommand
     public const string Name = "sendmail";
 
     private const string Description =
-        "Submit a message read from standard input, as the sendmail command of Postfix and Sendmail does. "
-        + "Recipients are the arguments; -t also takes them from the To, Cc and Bcc headers (Bcc is always removed). "
-        + "-f SENDER (or -fSENDER, -f '<>' for the null sender), -F 'Full Name' for an added From header, "
-        + "-i or -oi: a line with a single dot does not end the message, -bs: speak SMTP on standard input and output, "
-        + "-bi: nothing to do, -C FILE: as --config. -odi, -oem, -v, -n, -m, -U, -N, -R, -B and other delivery flags are accepted and ignored. "
+        "The sendmail command of cron, PHP's mail(), git send-email and mailx: submit a message read from standard input.";
+
+    private const string Details =
+        "Recipients, and sendmail's options in any order (-- ends them). "
+        + "-t: also take recipients from the To, Cc and Bcc headers (Bcc is always removed). "
+        + "-f SENDER or -fSENDER (-f '<>': the null sender). -F 'Full Name': for the From header added when there is none. "
+        + "-i or -oi: a line with a single dot does not end the message. -bs: speak SMTP on standard input and output. "
+        + "-bi: nothing to do. -C FILE: as --config. -odi, -oem, -v, -n, -m, -U, -N, -R, -B and other delivery flags are accepted and ignored. "
         + "Missing Date, Message-ID and From headers are added, and a Received header. With a server running on the data directory "
         + "(its control socket answers) the message is submitted over SMTP to its first listener, whose policy applies "
         + "(relaying from 127.0.0.1 needs TrustedNetworks); otherwise it is written to the queue directory and the next herald serve "
@@ -31,7 +34,7 @@ internal static class SendmailCommand
     {
         var arguments = new Argument<string[]>("arguments")
         {
-            Description = "Recipient addresses and sendmail options, in any order; -- ends the options.",
+            Description = Details,
             Arity = ArgumentArity.ZeroOrMore,
         };
 
