@@ -21,6 +21,10 @@ public sealed class ServerOptions
 
     public NoMailOptions NoMail { get; set; } = new();
 
+    public TlsOptions Tls { get; set; } = new();
+
+    public SubmissionOptions Submission { get; set; } = new();
+
     /// <summary>The listeners to run: the configured ones, or the embedded default.</summary>
     public IReadOnlyList<ListenerOptions> EffectiveListeners =>
         Listeners.Count > 0 ? [.. Listeners] : [new ListenerOptions { Name = "smtp", Endpoint = "127.0.0.1:2525" }];
@@ -48,6 +52,19 @@ public sealed class ServerOptions
             }
         }
 
+        if ((Tls.CertificatePath is null) != (Tls.KeyPath is null))
+        {
+            yield return "Herald:Tls: give both CertificatePath and KeyPath, or neither (a self-signed certificate is then made).";
+        }
+        else if (Tls.CertificatePath is not null && !File.Exists(Tls.CertificatePath))
+        {
+            yield return $"Herald:Tls:CertificatePath: '{Tls.CertificatePath}' does not exist.";
+        }
+        else if (Tls.KeyPath is not null && !File.Exists(Tls.KeyPath))
+        {
+            yield return $"Herald:Tls:KeyPath: '{Tls.KeyPath}' does not exist.";
+        }
+
         foreach (string error in Limits.Validate())
         {
             yield return error;
@@ -65,6 +82,37 @@ public sealed class ListenerOptions
 
     /// <summary>Overrides the server-wide <c>AcceptMail</c> for this listener, e.g. for a no-mail decoy.</summary>
     public bool? AcceptMail { get; set; }
+
+    /// <summary><c>ImplicitTls</c>: TLS from the first byte (RFC 8314, port 465 style).</summary>
+    public bool ImplicitTls { get; set; }
+
+    /// <summary><c>RequireAuth</c>: a submission listener (port 587 style): MAIL needs AUTH first (530 5.7.0).</summary>
+    public bool RequireAuth { get; set; }
+
+    /// <summary><c>RequireTls</c>: AUTH only inside TLS (538 5.7.11). Defaults to <see cref="RequireAuth"/>.</summary>
+    public bool? RequireTls { get; set; }
+
+    public bool EffectiveRequireTls => RequireTls ?? RequireAuth;
+}
+
+/// <summary><c>Tls</c>: the server certificate. Without one, <c>herald serve</c> makes a self-signed one.</summary>
+public sealed class TlsOptions
+{
+    /// <summary><c>Tls:CertificatePath</c>: PEM certificate (with its chain).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary><c>Tls:KeyPath</c>: PEM private key.</summary>
+    public string? KeyPath { get; set; }
+}
+
+/// <summary><c>Submission</c>: rules for authenticated clients.</summary>
+public sealed class SubmissionOptions
+{
+    /// <summary>
+    /// <c>Submission:RestrictSender</c>: an authenticated user may only use its own address in MAIL FROM
+    /// (the user name when it is an address, else user@the first local domain); others get 553 5.7.1.
+    /// </summary>
+    public bool RestrictSender { get; set; }
 }
 
 /// <summary><c>Limits</c>: resource limits, each with its source.</summary>
@@ -158,6 +206,20 @@ public sealed class SmtpOptions
 {
     /// <summary><c>Smtp:BareLineFeed</c>: <c>normalize</c> (default) or <c>reject</c>.</summary>
     public LineEndingPolicy BareLineFeed { get; set; } = LineEndingPolicy.Normalize;
+
+    /// <summary>
+    /// <c>Smtp:RejectEarlyTalkers</c>: a client that sends before the greeting (spamware that does not
+    /// wait, Postfix postscreen's "pregreet" test) gets <c>554 5.5.0</c> and is closed. 554 rather than 421:
+    /// a client that ignores the protocol's first rule will not do better on a retry. Off by default.
+    /// </summary>
+    public bool RejectEarlyTalkers { get; set; }
+
+    /// <summary>
+    /// <c>Smtp:GreetingDelay</c>: how long to wait before the greeting, giving early talkers time to
+    /// show themselves (postscreen waits 6 s). Zero by default: then only bytes that arrived before the
+    /// greeting was written are caught.
+    /// </summary>
+    public TimeSpan GreetingDelay { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary><c>NoMail</c>: how a listener that accepts no mail behaves.</summary>

@@ -1,10 +1,12 @@
 // The receiving server as a hosted service: starts the listeners and drains them at shutdown.
 using System.Net;
 using Herald.Policy;
+using Herald.Policy.Authentication;
 using Herald.Queue;
 using Herald.Server.Admission;
 using Herald.Server.Listeners;
 using Herald.Server.Sessions;
+using Herald.Server.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -19,6 +21,8 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
 {
     private readonly ServerOptions _options;
     private readonly ReceivingPolicy _policy;
+    private readonly TlsContext? _tls;
+    private readonly ICredentialVerifier? _credentials;
     private readonly IQueueStore _queue;
     private readonly IReadOnlyList<IConnectionGate> _extraGates;
     private readonly TimeProvider _time;
@@ -35,8 +39,12 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         ServerStatus status,
         IEnumerable<IConnectionGate> gates,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        TlsContext? tls = null,
+        ICredentialVerifier? credentials = null)
     {
+        _tls = tls;
+        _credentials = credentials;
         _options = options;
         _policy = policy;
         _queue = queue;
@@ -86,7 +94,12 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
 
                 var services = new SessionServices(
                     _options, listenerOptions, _policy, _queue, Status, _time,
-                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name));
+                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name), _tls, _credentials);
+                if (listenerOptions.ImplicitTls && _tls is null)
+                {
+                    throw new ListenerBindException($"Listener '{listenerOptions.Name}' asks for ImplicitTls but no certificate is available.");
+                }
+
                 var listener = new SmtpListener(services, endpoint, gates, Connections);
                 listeners.Add((listener, services));
                 endpoints[listenerOptions.Name] = listener.LocalEndPoint;
@@ -133,7 +146,8 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(client);
         var listener = new ListenerOptions { Name = "local", Endpoint = client.ToString() };
-        var services = new SessionServices(_options, listener, _policy, _queue, Status, _time, _loggerFactory.CreateLogger("Herald.Smtp.local"));
+        // Neither STARTTLS nor AUTH: the stream never leaves this machine, and who is on it is the policy's to say.
+        var services = new SessionServices(_options, listener, _policy, _queue, Status, _time, _loggerFactory.CreateLogger("Herald.Smtp.local"), Tls: null, Credentials: null);
         await using var session = new SmtpSession(services, stream, client);
         await session.RunAsync(abort).ConfigureAwait(false);
     }

@@ -14,11 +14,10 @@ internal sealed class HeraldProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private HeraldProcess(string root, int port, Dictionary<string, object> settings, LoopbackDnsServer dns)
+    private HeraldProcess(string root, Dictionary<string, object> settings, LoopbackDnsServer dns)
     {
         Dns = dns;
         Root = root;
-        Port = port;
         Settings = settings;
     }
 
@@ -27,7 +26,8 @@ internal sealed class HeraldProcess : IAsyncDisposable
     /// <summary>The only DNS server the process may ask: tests never reach the machine's resolver.</summary>
     public LoopbackDnsServer Dns { get; }
 
-    public int Port { get; }
+    /// <summary>The port of the first configured listener.</summary>
+    public int Port => int.Parse(((string)((Dictionary<string, object>[])Settings["Listeners"])[0]["Endpoint"]).Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
 
     public Dictionary<string, object> Settings { get; }
 
@@ -66,7 +66,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
             ["Dns"] = new Dictionary<string, object> { ["Servers"] = new[] { dns.ServerAddress } },
         };
         configure?.Invoke(settings);
-        var process = new HeraldProcess(root, port, settings, dns);
+        var process = new HeraldProcess(root, settings, dns);
         process.WriteConfig();
         return process;
     }
@@ -120,6 +120,13 @@ internal sealed class HeraldProcess : IAsyncDisposable
     /// <summary>Runs another herald command (maintenance, stop, ...) next to the running server.</summary>
     public Task<Herald.TestSupport.Processes.CommandResult> RunCommandAsync(params string[] args) =>
         Herald.TestSupport.Processes.ExternalCommand.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "herald.dll"), .. args]);
+
+    /// <summary>Runs a herald command with text on its standard input (e.g. a password for --stdin).</summary>
+    public Task<Herald.TestSupport.Processes.CommandResult> RunCommandWithInputAsync(string input, params string[] args) =>
+        Herald.TestSupport.Processes.ExternalCommand.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "herald.dll"), .. args], input);
+
+    /// <summary>A free loopback port for a listener of a test's own configuration.</summary>
+    public static int NextPort() => FreePort();
 
     /// <summary>Waits for the server to exit on its own (after `herald stop`).</summary>
     public async Task<int> WaitForExitAsync()

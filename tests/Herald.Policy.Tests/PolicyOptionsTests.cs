@@ -20,7 +20,7 @@ public sealed class PolicyOptionsTests
             ["Herald:Greylisting:Expiry"] = "40.00:00:00",
             ["Herald:Greylisting:AllowNetworks:0"] = "198.51.100.0/24",
             ["Herald:Greylisting:AllowSenderDomains:0"] = "example.org",
-            ["Herald:Checks:RejectNullMxSender"] = "false",
+            ["Herald:Checks:RejectNullMxSender"] = "true",
             ["Herald:Limits:MinFreeDiskBytes"] = "1000000",
             ["Herald:Limits:CriticalFreeDiskBytes"] = "500000",
             ["Herald:Limits:MaxMemoryBytes"] = "2000000000",
@@ -40,7 +40,7 @@ public sealed class PolicyOptionsTests
         Assert.Equal(TimeSpan.FromDays(40), options.Greylisting.Expiry);
         Assert.Equal(["198.51.100.0/24"], options.Greylisting.AllowNetworks);
         Assert.Equal(["example.org"], options.Greylisting.AllowSenderDomains);
-        Assert.False(options.Checks.RejectNullMxSender);
+        Assert.True(options.Checks.RejectNullMxSender);
         Assert.Equal((1_000_000L, 500_000L, 2_000_000_000L), (options.Limits.MinFreeDiskBytes, options.Limits.CriticalFreeDiskBytes, options.Limits.MaxMemoryBytes));
     }
 

@@ -32,7 +32,7 @@ public sealed class RestrictionOrderTests : IDisposable
             [
                 new ResourceCheck(new ResourceMonitor(new ResourceLimitOptions(), new PlentyProbe(), _time, "mx.example.test")),
                 new MessageRateCheck(rates, counter),
-                new NullMxSenderCheck(new CheckOptions(), resolver, Local),
+                new NullMxSenderCheck(new CheckOptions { RejectNullMxSender = true }, resolver, Local),
             ],
             [
                 new RecipientRateCheck(rates, counter),

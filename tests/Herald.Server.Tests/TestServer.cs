@@ -2,7 +2,9 @@
 using System.Net;
 using Herald.Policy;
 using Herald.Dns;
+using Herald.Policy.Authentication;
 using Herald.Policy.Resources;
+using Herald.Server.Tls;
 using Herald.TestSupport.Dns;
 using Herald.Queue;
 using Herald.Queue.Files;
@@ -47,7 +49,9 @@ internal sealed class TestServer : IAsyncDisposable
         TimeProvider? time = null,
         IEnumerable<IConnectionGate>? gates = null,
         IResourceProbe? probe = null,
-        string? dataDirectory = null)
+        string? dataDirectory = null,
+        bool tls = false,
+        IReadOnlyDictionary<string, string>? users = null)
     {
         LoopbackDnsServer dns = LoopbackDnsServer.Start();
         IConfiguration configuration = new ConfigurationBuilder()
@@ -78,7 +82,16 @@ internal sealed class TestServer : IAsyncDisposable
         dnsOptions.Servers.Add(dns.ServerAddress);
         var resolver = new DnsMxResolver(dnsOptions, time);
         var receiving = ReceivingPolicy.Create(policy, Hostname, dataDirectory, resolver, time, NullLoggerFactory.Instance, probe ?? new PlentyOfResources());
-        var server = new SmtpServer(options, receiving, queue, new ServerStatus(), gates ?? [], time, NullLoggerFactory.Instance);
+        TlsContext? tlsContext = tls ? SelfSignedCertificate.LoadOrCreate(Path.Combine(dataDirectory, "tls"), Hostname, out _) : null;
+        var userFile = new UserFile(Path.Combine(dataDirectory, "users"));
+        if (users is not null)
+        {
+            // A low iteration count keeps the tests quick; production hashes use PasswordHash.DefaultIterations.
+            userFile.Write(users.ToDictionary(u => u.Key, u => PasswordHash.Create(u.Value, iterations: 1000)));
+        }
+
+        var server = new SmtpServer(
+            options, receiving, queue, new ServerStatus(), gates ?? [], time, NullLoggerFactory.Instance, tlsContext, new FileCredentialStore(userFile));
         await server.StartAsync(CancellationToken.None);
         return new TestServer(server, queue, dataDirectory, server.Endpoints["test"], receiving, dns) { _ownsDirectory = ownsDirectory };
     }

@@ -11,9 +11,11 @@ internal static class HeraldCommands
         yield return StopCommand.Create();
         yield return MaintenanceCommand.Create();
         yield return GreylistCommand.Create();
+        yield return UserCommand.Create();
         yield return VersionCommand.Create();
         yield return ExplainCommand.Create();
         yield return CompareCommand.Create();
+        yield return QueueCommand.Create();
         yield return ProbeCommand.Create();
         yield return SendmailCommand.Create();
     }

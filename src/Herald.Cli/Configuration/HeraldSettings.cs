@@ -1,4 +1,5 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
+using Herald.Bounces;
 using Herald.Dns;
 using Herald.Policy;
 using Herald.Server;
@@ -9,9 +10,10 @@ namespace Herald.Cli.Configuration;
 /// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
 internal sealed class HeraldSettings
 {
-    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, DnsOptions dns, bool maintenance)
+    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, DnsOptions dns, BounceOptions bounces, bool maintenance)
     {
         Dns = dns;
+        Bounces = bounces;
         Maintenance = maintenance;
         DataDirectory = dataDirectory;
         Server = server;
@@ -31,9 +33,18 @@ internal sealed class HeraldSettings
     /// <summary><c>Dns</c>: the resolvers used for MX lookups and the null-MX checks.</summary>
     public DnsOptions Dns { get; }
 
+    /// <summary><c>Bounces</c>: the DSN writer's settings; <c>Bounces:Hostname</c> defaults to <c>Hostname</c>.</summary>
+    public BounceOptions Bounces { get; }
+
     public string QueueDirectory => Path.Combine(DataDirectory, "queue");
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
+
+    /// <summary>The submission users (<c>herald user</c>): name and salted PBKDF2 hash per line.</summary>
+    public string UsersFile => Path.Combine(DataDirectory, "users");
+
+    /// <summary>Where the self-signed certificate is kept when none is configured.</summary>
+    public string TlsDirectory => Path.Combine(DataDirectory, "tls");
 
     /// <summary>Binds and validates; throws <see cref="ConfigurationException"/> naming every bad key.</summary>
     public static HeraldSettings Load(IConfiguration configuration)
@@ -42,6 +53,7 @@ internal sealed class HeraldSettings
         var server = new ServerOptions { Hostname = DefaultHostname() };
         var policy = new PolicyOptions();
         var dns = new DnsOptions();
+        var bounces = new BounceOptions();
         string dataDirectory;
         bool maintenance;
         try
@@ -50,6 +62,7 @@ internal sealed class HeraldSettings
             section.Bind(server, o => o.ErrorOnUnknownConfiguration = false);
             section.Bind(policy);
             section.GetSection(DnsOptions.SectionName).Bind(dns);
+            section.GetSection("Bounces").Bind(bounces);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
         catch (InvalidOperationException e)
@@ -63,13 +76,18 @@ internal sealed class HeraldSettings
             policy.LocalDomains.Add("localhost");
         }
 
-        var errors = server.Validate().Concat(policy.Validate()).Concat(dns.Validate().Select(e => "Herald:" + e)).ToList();
+        if (string.IsNullOrWhiteSpace(bounces.Hostname))
+        {
+            bounces.Hostname = server.Hostname;
+        }
+
+        var errors = server.Validate().Concat(policy.Validate()).Concat(dns.Validate().Select(e => "Herald:" + e)).Concat(bounces.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, dns, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, dns, bounces, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>

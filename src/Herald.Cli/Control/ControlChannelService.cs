@@ -13,7 +13,8 @@ namespace Herald.Cli.Control;
 /// Listens on <c>&lt;DataDirectory&gt;/run/control.sock</c>. The folder is made 0700 before the socket exists and
 /// the socket is 0600, so there is no moment when another user could connect.
 /// </summary>
-internal sealed class ControlChannelService(HeraldSettings settings, ServerControl control, ILogger<ControlChannelService> logger) : BackgroundService
+internal sealed class ControlChannelService(
+    HeraldSettings settings, ServerControl control, QueueControlHandler queue, ILogger<ControlChannelService> logger) : BackgroundService
 {
     private Socket? _socket;
 
@@ -81,8 +82,10 @@ internal sealed class ControlChannelService(HeraldSettings settings, ServerContr
             {
                 string? line = await reader.ReadLineAsync(timeout.Token).ConfigureAwait(false);
                 ControlRequest? request = line is null ? null : JsonSerializer.Deserialize<ControlRequest>(line);
-                response = request is null ? new ControlResponse(false, "empty request") : control.Execute(request);
-                logger.LogInformation("control: {Command} -> {Text}", request?.Command, response.Text);
+                response = request is null ? new ControlResponse(false, "empty request")
+                    : QueueControlHandler.Handles(request) ? await queue.ExecuteAsync(request, stoppingToken).ConfigureAwait(false)
+                    : control.Execute(request);
+                logger.LogInformation("control: {Command} {Id} -> {Text}", request?.Command, request?.Id, response.Text);
             }
             catch (JsonException)
             {

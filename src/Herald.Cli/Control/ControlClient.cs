@@ -15,7 +15,10 @@ internal static class ControlClient
         string path = ControlSocket.PathFor(dataDirectory);
         if (!File.Exists(path))
         {
-            throw new ControlChannelException($"no running server found: {path} does not exist (is `herald serve` running with this data directory?)");
+            throw new ControlChannelException($"no running server found: {path} does not exist (is `herald serve` running with this data directory?)")
+            {
+                ServerNotRunning = true,
+            };
         }
 
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -31,7 +34,11 @@ internal static class ControlClient
                 SocketError.ConnectionRefused => "nothing is listening (the server is not running)",
                 _ => e.Message,
             };
-            throw new ControlChannelException($"cannot reach the server at {path}: {why}");
+            throw new ControlChannelException($"cannot reach the server at {path}: {why}")
+            {
+                // A socket file nobody listens on is left by a server that died; a vanished one by one that stopped.
+                ServerNotRunning = e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable,
+            };
         }
 
         await using var stream = new NetworkStream(socket);
@@ -59,4 +66,7 @@ internal sealed class ControlChannelException : Exception
         : base(message, inner)
     {
     }
+
+    /// <summary>True when no server is running on the data directory (as opposed to one that cannot be reached).</summary>
+    public bool ServerNotRunning { get; init; }
 }

@@ -1,4 +1,6 @@
 // Wires the parts of Herald into one Generic Host: the only place that knows them all.
+using Herald.Bounces;
+using Herald.Cli.Commands;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Delivery.Local;
@@ -6,9 +8,12 @@ using Herald.Policy;
 using Herald.Dns;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Reports;
 using Herald.Server;
 using Herald.Server.Admission;
 using Herald.Server.Control;
+using Herald.Server.Tls;
+using Herald.Policy.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -54,12 +59,37 @@ internal static class HeraldHost
         builder.Services.AddSingleton(new LocalDeliveryOptions(settings.DataDirectory, [.. settings.Policy.LocalDomains], settings.Server.Hostname));
         builder.Services.AddHostedService<LocalDeliveryService>();
         builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);
-        builder.Services.AddSingleton<SmtpServer>();
+        builder.Services.AddSingleton(sp => TlsSetup.Create(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Tls")));
+        builder.Services.AddSingleton<ICredentialVerifier>(new FileCredentialStore(new UserFile(settings.UsersFile)));
+        builder.Services.AddSingleton(sp => new SmtpServer(
+            settings.Server,
+            sp.GetRequiredService<ReceivingPolicy>(),
+            sp.GetRequiredService<IQueueStore>(),
+            sp.GetRequiredService<ServerStatus>(),
+            sp.GetRequiredService<IEnumerable<IConnectionGate>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TlsContext>(),
+            sp.GetRequiredService<ICredentialVerifier>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());
         builder.Services.AddSingleton(sp => new ServerControl(
             sp.GetRequiredService<ServerStatus>(),
             sp.GetRequiredService<SmtpServer>(),
             sp.GetRequiredService<IHostApplicationLifetime>().StopApplication));
+
+        // Bounces: the delivery engine reports through IDeliveryReporter, which queues DSNs from <>.
+        builder.Services.AddSingleton(settings.Bounces);
+        builder.Services.AddSingleton<DsnBuilder>();
+        builder.Services.AddSingleton<IDeliveryReporter, QueueingDeliveryReporter>();
+
+        // `herald queue` on a running server; IDestinationSnapshot is there once an outbound engine provides it.
+        builder.Services.AddSingleton(sp => new QueueOperations(
+            sp.GetRequiredService<IQueueStore>(),
+            sp.GetRequiredService<IDeliveryReporter>(),
+            sp.GetService<IDestinationSnapshot>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<FileQueueStore>().Announce));
+        builder.Services.AddSingleton<QueueControlHandler>();
         builder.Services.AddHostedService<ControlChannelService>();
         return builder.Build();
     }

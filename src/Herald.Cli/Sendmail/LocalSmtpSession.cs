@@ -60,6 +60,30 @@ internal static class LocalSmtpSession
         }
 
         await using var network = new NetworkStream(socket, ownsSocket: false);
+        byte[] buffer = new byte[16 * 1024];
+
+        // The client's bytes go up only once the server has begun its greeting: a piped session written all
+        // at once must not look like an early talker (Smtp:RejectEarlyTalkers) to a server that checks.
+        int read;
+        try
+        {
+            // RFC 5321 §4.5.3.2.1: a client waits 5 minutes for the greeting.
+            using var greeting = new CancellationTokenSource(TimeSpan.FromMinutes(5), context.Time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, greeting.Token);
+            read = await network.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+
+        if (read == 0)
+        {
+            return false;
+        }
+
+        await context.Output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+        await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
         Task upstream = Task.Run(async () =>
         {
             try
@@ -73,10 +97,8 @@ internal static class LocalSmtpSession
             }
         }, cancellationToken);
 
-        byte[] buffer = new byte[16 * 1024];
         try
         {
-            int read;
             while ((read = await network.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 await context.Output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);

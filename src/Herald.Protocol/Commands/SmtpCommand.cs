@@ -17,6 +17,9 @@ public enum SmtpVerb
     Vrfy,
     Help,
     Expn,
+    StartTls,
+    Auth,
+    Bdat,
 }
 
 /// <summary>A parsed SMTP command.</summary>
@@ -45,3 +48,12 @@ public sealed record VrfyCommand(string Argument) : SmtpCommand(SmtpVerb.Vrfy);
 public sealed record HelpCommand(string? Topic) : SmtpCommand(SmtpVerb.Help);
 
 public sealed record ExpnCommand(string Argument) : SmtpCommand(SmtpVerb.Expn);
+
+/// <summary>STARTTLS (RFC 3207).</summary>
+public sealed record StartTlsCommand() : SmtpCommand(SmtpVerb.StartTls);
+
+/// <summary>AUTH mechanism [initial-response] (RFC 4954 §4); the response is base64 or "=" for an empty one.</summary>
+public sealed record AuthCommand(string Mechanism, string? InitialResponse) : SmtpCommand(SmtpVerb.Auth);
+
+/// <summary>BDAT size [LAST] (RFC 3030 §2): exactly <see cref="Size"/> octets of message follow the command line.</summary>
+public sealed record BdatCommand(long Size, bool Last) : SmtpCommand(SmtpVerb.Bdat);

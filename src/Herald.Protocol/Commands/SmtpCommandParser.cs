@@ -99,11 +99,17 @@ public sealed class SmtpCommandParser
             SmtpVerb.Vrfy => args.Trim().Length == 0 ? Fail(SmtpReplies.SyntaxError.Render("VRFY address")) : Ok(new VrfyCommand(args.Trim())),
             SmtpVerb.Expn => Ok(new ExpnCommand(args.Trim())),
             SmtpVerb.Help => Ok(new HelpCommand(args.Trim().Length == 0 ? null : args.Trim())),
+            SmtpVerb.StartTls => NoArguments(args, "STARTTLS", new StartTlsCommand()),
+            SmtpVerb.Auth => ParseAuth(args),
+            SmtpVerb.Bdat => ParseBdat(args),
             _ => Fail(SmtpReplies.UnknownCommand.Render()),
         };
     }
 
-    private static SmtpVerb? RecogniseVerb(ReadOnlySpan<byte> verb) => verb.Length != 4 ? null : (verb[0] | 0x20, verb[1] | 0x20, verb[2] | 0x20, verb[3] | 0x20) switch
+    private static SmtpVerb? RecogniseVerb(ReadOnlySpan<byte> verb) =>
+        verb.Length == 8 ? (Ascii.EqualsIgnoreCase(verb, "STARTTLS"u8) ? SmtpVerb.StartTls : null) : RecogniseShortVerb(verb);
+
+    private static SmtpVerb? RecogniseShortVerb(ReadOnlySpan<byte> verb) => verb.Length != 4 ? null : (verb[0] | 0x20, verb[1] | 0x20, verb[2] | 0x20, verb[3] | 0x20) switch
     {
         ('h', 'e', 'l', 'o') => SmtpVerb.Helo,
         ('e', 'h', 'l', 'o') => SmtpVerb.Ehlo,
@@ -116,6 +122,8 @@ public sealed class SmtpCommandParser
         ('v', 'r', 'f', 'y') => SmtpVerb.Vrfy,
         ('h', 'e', 'l', 'p') => SmtpVerb.Help,
         ('e', 'x', 'p', 'n') => SmtpVerb.Expn,
+        ('a', 'u', 't', 'h') => SmtpVerb.Auth,
+        ('b', 'd', 'a', 't') => SmtpVerb.Bdat,
         _ => null,
     };
 
@@ -130,6 +138,34 @@ public sealed class SmtpCommandParser
         // RFC 5321 §4.1.4 lets a server refuse a name it cannot verify, but the names clients really send
         // (bare host names, underscores) make that a poor trade; the name is recorded as given.
         return Ok(isEhlo ? new EhloCommand(name) : new HeloCommand(name));
+    }
+
+    /// <summary>
+    /// RFC 3030 §3: <c>BDAT chunk-size [SP end-marker]</c>. A BDAT whose size cannot be read leaves the
+    /// chunk boundary unknown: what follows is read as commands, and errors end such a session soon.
+    /// </summary>
+    private static CommandParseResult ParseBdat(string args)
+    {
+        string[] parts = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is 1 or 2 && parts[0].Length <= 18
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long size)
+            && (parts.Length == 1 || parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+        {
+            return Ok(new BdatCommand(size, parts.Length == 2));
+        }
+
+        return Fail(SmtpReplies.BadChunkSize.Render());
+    }
+
+    private static CommandParseResult ParseAuth(string args)
+    {
+        string[] parts = args.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length is < 1 or > 2 || !parts[0].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return Fail(SmtpReplies.SyntaxError.Render("AUTH mechanism [initial-response]"));
+        }
+
+        return Ok(new AuthCommand(parts[0].ToUpperInvariant(), parts.Length == 2 ? parts[1] : null));
     }
 
     private static CommandParseResult ParseMail(string args)

@@ -50,6 +50,12 @@ public static class SmtpReplies
     public static readonly ReplyTemplate EncryptionRequired = Row(nameof(EncryptionRequired), 538, "5.7.11", "Encryption required for requested authentication mechanism");
     public static readonly ReplyTemplate AuthenticationRequired = Row(nameof(AuthenticationRequired), 530, "5.7.0", "Authentication required");
     public static readonly ReplyTemplate AuthenticationInvalid = Row(nameof(AuthenticationInvalid), 535, "5.7.8", "Authentication credentials invalid");
+    public static readonly ReplyTemplate AuthenticationAborted = Row(nameof(AuthenticationAborted), 501, "5.7.0", "Authentication aborted");
+    public static readonly ReplyTemplate AuthenticationMechanismUnknown = Row(nameof(AuthenticationMechanismUnknown), 504, "5.5.4", "Unrecognized authentication type");
+    public static readonly ReplyTemplate AuthenticationMalformed = Row(nameof(AuthenticationMalformed), 501, "5.5.2", "Cannot decode response");
+    public static readonly ReplyTemplate TalkedBeforeGreeting = Row(nameof(TalkedBeforeGreeting), 554, "5.5.0", "{0} Error: SMTP protocol synchronization, talked before the greeting");
+    public static readonly ReplyTemplate BadChunkSize = Row(nameof(BadChunkSize), 501, "5.5.4", "Syntax: BDAT chunk-size [LAST]");
+    public static readonly ReplyTemplate SenderNotOwned = Row(nameof(SenderNotOwned), 553, "5.7.1", "{0}: Sender address rejected: not owned by user {1}");
     public static readonly ReplyTemplate BareLineFeed = Row(nameof(BareLineFeed), 550, "5.5.2", "Error: bare <LF> received");
     public static readonly ReplyTemplate BareCarriageReturn = Row(nameof(BareCarriageReturn), 550, "5.5.2", "Error: bare <CR> received");
     public static readonly ReplyTemplate Utf8NotAnnounced = Row(nameof(Utf8NotAnnounced), 553, "5.6.7", "{0}: UTF-8 address requires SMTPUTF8");
@@ -65,6 +71,10 @@ public static class SmtpReplies
     public static readonly ReplyTemplate CannotVerify = Row(nameof(CannotVerify), 252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     public static readonly ReplyTemplate Help = Row(nameof(Help), 214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP; see RFC 5321");
     public static readonly ReplyTemplate Bye = Row(nameof(Bye), 221, "2.0.0", "{0} Bye");
+    public static readonly ReplyTemplate ChunkReceived = Row(nameof(ChunkReceived), 250, "2.0.0", "{0} octets received");
+    public static readonly ReplyTemplate ReadyToStartTls = Row(nameof(ReadyToStartTls), 220, "2.0.0", "Ready to start TLS");
+    public static readonly ReplyTemplate AuthenticationSucceeded = Row(nameof(AuthenticationSucceeded), 235, "2.7.0", "Authentication successful");
+    public static readonly ReplyTemplate AuthenticationChallenge = Row(nameof(AuthenticationChallenge), 334, null, "{0}");
 
     /// <summary>Every template in the catalog, for tests and for the knowledge base.</summary>
     public static IReadOnlyList<ReplyTemplate> All { get; } =

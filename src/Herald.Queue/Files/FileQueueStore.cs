@@ -352,6 +352,16 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="id"/> to <see cref="Arrivals"/> so that delivery looks at the message now rather than
+    /// at its next scheduled attempt; <c>herald queue flush</c> calls it after setting the next attempts to now.
+    /// </summary>
+    public void Announce(QueueId id)
+    {
+        EnsureReady();
+        _arrivals.Writer.TryWrite(id);
+    }
+
     public void Dispose()
     {
         _disposed = true;

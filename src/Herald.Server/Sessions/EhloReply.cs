@@ -7,9 +7,9 @@ namespace Herald.Server.Sessions;
 internal static class EhloReply
 {
     /// <summary>The extensions a session offers. ENHANCEDSTATUSCODES is always there (RFC 2034).</summary>
-    public static SmtpReply Build(string hostname, long maxMessageSize)
+    public static SmtpReply Build(string hostname, long maxMessageSize, bool offerStartTls, bool offerAuth)
     {
-        string[] lines =
+        List<string> lines =
         [
             hostname,
             "PIPELINING",                                                             // RFC 2920
@@ -17,7 +17,18 @@ internal static class EhloReply
             "8BITMIME",                                                               // RFC 6152
             "ENHANCEDSTATUSCODES",                                                    // RFC 2034
             "SMTPUTF8",                                                               // RFC 6531
+            "CHUNKING",                                                               // RFC 3030 (BINARYMIME is not offered)
         ];
+        if (offerStartTls)
+        {
+            lines.Add("STARTTLS");                                                    // RFC 3207
+        }
+
+        if (offerAuth)
+        {
+            lines.Add("AUTH " + string.Join(' ', AuthExchange.Mechanisms));           // RFC 4954
+        }
+
         return SmtpReplies.Ehlo.WithLines(lines);
     }
 }

@@ -16,11 +16,11 @@ internal sealed class MessageReception : IAsyncDisposable
     private readonly DataDecoder _decoder;
     private readonly ArrayBufferWriter<byte> _decoded = new(16 * 1024);
     private readonly long _maxSize;
-    private IMessageWriter? _writer;
+    private readonly PendingMessage _message;
 
     public MessageReception(IMessageWriter writer, LineEndingPolicy policy, long maxSize, DateTimeOffset deadline)
     {
-        _writer = writer;
+        _message = new PendingMessage(writer);
         _decoder = new DataDecoder(policy);
         _maxSize = maxSize;
         Deadline = deadline;
@@ -40,21 +40,21 @@ internal sealed class MessageReception : IAsyncDisposable
 
     /// <summary>Writes the trace header before the content.</summary>
     public ValueTask WriteHeaderAsync(ReadOnlyMemory<byte> header, CancellationToken cancellationToken) =>
-        _writer!.WriteAsync(header, cancellationToken);
+        _message.WriteAsync(header, cancellationToken);
 
     /// <summary>Decodes what has arrived; returns true at the end of the message.</summary>
     public async ValueTask<(bool Completed, SequencePosition Consumed)> ReceiveAsync(ReadOnlySequence<byte> input, CancellationToken cancellationToken)
     {
-        DataDecodeStatus status = _decoder.Decode(input, _writer is null ? null : _decoded, out SequencePosition consumed);
+        DataDecodeStatus status = _decoder.Decode(input, _message.IsDropped ? null : _decoded, out SequencePosition consumed);
         if (_decoder.BytesWritten > _maxSize && !TooLarge)
         {
             TooLarge = true;
             await DiscardAsync().ConfigureAwait(false);
         }
 
-        if (_writer is not null && _decoded.WrittenCount > 0)
+        if (_decoded.WrittenCount > 0)
         {
-            await _writer.WriteAsync(_decoded.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await _message.WriteAsync(_decoded.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
 
         _decoded.ResetWrittenCount();
@@ -62,24 +62,10 @@ internal sealed class MessageReception : IAsyncDisposable
     }
 
     /// <summary>Makes the message durable. Only after this returns may the server answer 250.</summary>
-    public async ValueTask CommitAsync(CancellationToken cancellationToken)
-    {
-        IMessageWriter writer = _writer ?? throw new InvalidOperationException("The message was discarded.");
-        await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-        _writer = null;
-        await writer.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask CommitAsync(CancellationToken cancellationToken) => _message.CommitAsync(cancellationToken);
 
     /// <summary>Drops the message; nothing of it stays on disk.</summary>
-    public async ValueTask DiscardAsync()
-    {
-        IMessageWriter? writer = _writer;
-        _writer = null;
-        if (writer is not null)
-        {
-            await writer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DiscardAsync() => _message.DropAsync();
 
     public ValueTask DisposeAsync() => DiscardAsync();
 }

@@ -1,5 +1,7 @@
 // What every session of a listener shares: configuration, policy, the queue, time and logging.
 using Herald.Policy;
+using Herald.Policy.Authentication;
+using Herald.Server.Tls;
 using Herald.Protocol.Commands;
 using Herald.Queue;
 using Microsoft.Extensions.Logging;
@@ -14,7 +16,9 @@ internal sealed record SessionServices(
     IQueueStore Queue,
     ServerStatus Status,
     TimeProvider Time,
-    ILogger Logger)
+    ILogger Logger,
+    TlsContext? Tls,
+    ICredentialVerifier? Credentials)
 {
     public SmtpCommandParser Parser { get; } = new(Options.Limits.MaxCommandLineLength, Options.Smtp.BareLineFeed);
 

@@ -19,6 +19,16 @@ internal sealed partial class SmtpSession
         }
 
         SmtpCommand command = parsed.Command!;
+        if (command is BdatCommand bdat)
+        {
+            return await BdatAsync(bdat, abort).ConfigureAwait(false);
+        }
+
+        if (_chunks is not null && command is RsetCommand or HeloCommand or EhloCommand or QuitCommand)
+        {
+            await DropReceptionAsync("BDAT transaction reset").ConfigureAwait(false);
+        }
+
         if (!_services.AcceptsMail)
         {
             // NoMail:KeepOpen: everything but QUIT gets 521 (RFC 7504 §3).
@@ -34,7 +44,8 @@ internal sealed partial class SmtpSession
 
         return command switch
         {
-            EhloCommand ehlo => Hello(ehlo.Domain, isEhlo: true, EhloReply.Build(_hostname, _services.Options.Limits.MaxMessageSize)),
+            EhloCommand ehlo => Hello(ehlo.Domain, isEhlo: true, EhloReply.Build(
+                _hostname, _services.Options.Limits.MaxMessageSize, offerStartTls: _services.Tls is not null && !IsTls, offerAuth: OffersAuth)),
             HeloCommand helo => Hello(helo.Domain, isEhlo: false, SmtpReplies.Helo.Render(_hostname)),
             MailCommand mail => await MailAsync(mail, abort).ConfigureAwait(false),
             RcptCommand rcpt => await RcptAsync(rcpt, abort).ConfigureAwait(false),
@@ -46,6 +57,8 @@ internal sealed partial class SmtpSession
             VrfyCommand => Reply(SmtpReplies.CannotVerify.Render()),
             ExpnCommand => Refuse(SmtpReplies.NotImplemented.Render()),
             HelpCommand => Reply(SmtpReplies.Help.Render()),
+            StartTlsCommand => StartTls(),
+            AuthCommand auth => await AuthAsync(auth, abort).ConfigureAwait(false),
             _ => Refuse(SmtpReplies.UnknownCommand.Render()),
         };
     }
@@ -68,6 +81,16 @@ internal sealed partial class SmtpSession
             LogDecision(closing, _services.Status.Draining ? "drain" : "maintenance", null);
             Write(closing);
             return true;
+        }
+
+        if (_services.Listener.RequireAuth && !Client.IsAuthenticated)
+        {
+            return Refuse(SmtpReplies.AuthenticationRequired.Render());
+        }
+
+        if (Client.IsAuthenticated && _services.Options.Submission.RestrictSender && !OwnsSender(mail.ReversePath))
+        {
+            return Refuse(SmtpReplies.SenderNotOwned.Render($"<{mail.ReversePath}>", Client.AuthenticatedAs));
         }
 
         if (mail.Parameters.Size > _services.Options.Limits.MaxMessageSize)
@@ -123,31 +146,24 @@ internal sealed partial class SmtpSession
 
     private async ValueTask<bool> DataAsync(CancellationToken abort)
     {
-        DateTimeOffset now = _services.Time.GetUtcNow();
-        var envelope = new Envelope(
-            _transaction.Sender,
-            [.. _transaction.Recipients],
-            _transaction.Parameters,
-            new ClientInfo(ClientAddress, Client.HeloName ?? string.Empty, Client.AuthenticatedAs),
-            now);
-
-        IMessageWriter writer;
-        try
+        if (_chunks is not null)
         {
-            writer = await _services.Queue.CreateAsync(envelope, abort).ConfigureAwait(false);
+            // RFC 3030 §2: DATA and BDAT do not mix in one transaction.
+            return Refuse(SmtpReplies.BadSequence.Render("BDAT transaction in progress"));
         }
-        catch (IOException e)
+
+        IMessageWriter? writer = await CreateMessageAsync(abort).ConfigureAwait(false);
+        if (writer is null)
         {
-            Log.LogError(e, "client={Client} cannot create a queue file", ClientAddress);
             return Reply(SmtpReplies.LocalError.Render());
         }
 
-        var reception = new MessageReception(writer, _services.Options.Smtp.BareLineFeed, _services.Options.Limits.MaxMessageSize, now + _services.Options.Limits.DataTimeout);
-        byte[] header = ReceivedHeader.Build(
-            Client.HeloName ?? ClientAddress, ClientAddress, _hostname, Protocol(), writer.Id.Value, _transaction.Recipients, now);
+        var reception = new MessageReception(
+            writer, _services.Options.Smtp.BareLineFeed, _services.Options.Limits.MaxMessageSize,
+            _services.Time.GetUtcNow() + _services.Options.Limits.DataTimeout);
         try
         {
-            await reception.WriteHeaderAsync(header, abort).ConfigureAwait(false);
+            await reception.WriteHeaderAsync(ReceivedHeaderFor(writer.Id), abort).ConfigureAwait(false);
         }
         catch (IOException e)
         {
@@ -158,6 +174,115 @@ internal sealed partial class SmtpSession
 
         _reception = reception;
         return Reply(SmtpReplies.StartMailInput.Render());
+    }
+
+    /// <summary>Opens a queue file for the transaction's envelope; null (logged) when the queue cannot be written.</summary>
+    private async ValueTask<IMessageWriter?> CreateMessageAsync(CancellationToken abort)
+    {
+        var envelope = new Envelope(
+            _transaction.Sender,
+            [.. _transaction.Recipients],
+            _transaction.Parameters,
+            new ClientInfo(ClientAddress, Client.HeloName ?? string.Empty, Client.AuthenticatedAs),
+            _services.Time.GetUtcNow());
+        try
+        {
+            return await _services.Queue.CreateAsync(envelope, abort).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            Log.LogError(e, "client={Client} cannot create a queue file", ClientAddress);
+            return null;
+        }
+    }
+
+    private byte[] ReceivedHeaderFor(QueueId id) => ReceivedHeader.Build(
+        Client.HeloName ?? ClientAddress, ClientAddress, _hostname, Protocol(), id.Value, _transaction.Recipients, _services.Time.GetUtcNow());
+
+    /// <summary>
+    /// BDAT: the reply comes once the chunk's octets have been read. A refused BDAT (no transaction, no
+    /// mail accepted here) still has its octets read and dropped before the refusal.
+    /// </summary>
+    private async ValueTask<bool> BdatAsync(BdatCommand bdat, CancellationToken abort)
+    {
+        DateTimeOffset deadline = _services.Time.GetUtcNow() + _services.Options.Limits.DataTimeout;
+        SmtpReply? refusal = !_services.AcceptsMail ? SmtpReplies.DoesNotAcceptMail.Render(_hostname)
+            : CommandTable.Refusal(SmtpVerb.Bdat, _state) is { } why
+                ? (_transaction.RecipientsTried > 0 ? SmtpReplies.NoValidRecipients.Render() : SmtpReplies.BadSequence.Render(why))
+                : null;
+        if (refusal is null && _chunks is null)
+        {
+            IMessageWriter? writer = await CreateMessageAsync(abort).ConfigureAwait(false);
+            if (writer is null)
+            {
+                refusal = SmtpReplies.LocalError.Render();
+            }
+            else
+            {
+                _chunks = new ChunkReception(writer, _services.Options.Limits.MaxMessageSize);
+                await _chunks.WriteHeaderAsync(ReceivedHeaderFor(writer.Id), abort).ConfigureAwait(false);
+            }
+        }
+
+        _chunks ??= new ChunkReception(null, _services.Options.Limits.MaxMessageSize);
+        _chunks.BeginChunk(bdat.Size, bdat.Last, deadline, refusal);
+        _lastChunkSize = bdat.Size;
+        return bdat.Size == 0 && await FinishChunkAsync(abort).ConfigureAwait(false);
+    }
+
+    /// <summary>The octets of one chunk are in; answer it, and at LAST store and acknowledge the message.</summary>
+    private async ValueTask<bool> FinishChunkAsync(CancellationToken abort)
+    {
+        ChunkReception chunks = _chunks!;
+        if (chunks.Refusal is { } refusal)
+        {
+            _chunks = null;
+            return Refuse(refusal);
+        }
+
+        if (!chunks.Last)
+        {
+            Write(chunks.TooLarge ? SmtpReplies.MessageTooBig.Render() : SmtpReplies.ChunkReceived.Render(_lastChunkSize));
+            return false;
+        }
+
+        _chunks = null;
+        SmtpReply reply;
+        string outcome;
+        if (chunks.TooLarge)
+        {
+            await chunks.DiscardAsync().ConfigureAwait(false);
+            (reply, outcome) = (SmtpReplies.MessageTooBig.Render(), "size");
+        }
+        else
+        {
+            try
+            {
+                await chunks.CommitAsync(abort).ConfigureAwait(false);
+                (reply, outcome) = (SmtpReplies.Queued.Render(chunks.QueueId), "queued");
+            }
+            catch (IOException e)
+            {
+                await chunks.DiscardAsync().ConfigureAwait(false);
+                Log.LogError(e, "client={Client} commit failed", ClientAddress);
+                (reply, outcome) = (SmtpReplies.LocalError.Render(), "queue-error");
+            }
+        }
+
+        Log.LogInformation(
+            "client={Client} id={QueueId} from=<{Sender}> nrcpt={Recipients} size={Size} reply=\"{Reply}\" policy={Policy}",
+            ClientAddress, chunks.QueueId?.Value ?? "-", _transaction.Sender, _transaction.Recipients.Count, chunks.Size, reply, outcome);
+        _transaction.Clear();
+        _state = SessionState.Ready;
+        ResetCommandDeadline();
+        Write(reply);
+        if (_shutdownRequested)
+        {
+            Write(SmtpReplies.ShuttingDown.Render(_hostname));
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The end-of-data mark arrived: store and acknowledge, or refuse and store nothing.</summary>
@@ -202,6 +327,106 @@ internal sealed partial class SmtpSession
         Write(reply);
     }
 
+    private bool OffersAuth =>
+        _services.Credentials is { HasUsers: true } && (IsTls || !_services.Listener.EffectiveRequireTls);
+
+    private bool StartTls()
+    {
+        if (IsTls)
+        {
+            return Refuse(SmtpReplies.BadSequence.Render("TLS already active"));
+        }
+
+        if (_services.Tls is null)
+        {
+            return Reply(SmtpReplies.TlsNotAvailable.Render());
+        }
+
+        Write(SmtpReplies.ReadyToStartTls.Render());
+        _startTlsPending = true;
+        return false;
+    }
+
+    private async ValueTask<bool> AuthAsync(AuthCommand auth, CancellationToken abort)
+    {
+        if (_services.Credentials is null)
+        {
+            return Refuse(SmtpReplies.NotImplemented.Render());
+        }
+
+        if (Client.IsAuthenticated)
+        {
+            return Refuse(SmtpReplies.BadSequence.Render("already authenticated"));
+        }
+
+        if (!IsTls && _services.Listener.EffectiveRequireTls)
+        {
+            return Refuse(SmtpReplies.EncryptionRequired.Render());
+        }
+
+        AuthExchange? exchange = AuthExchange.For(auth.Mechanism);
+        if (exchange is null)
+        {
+            return Refuse(SmtpReplies.AuthenticationMechanismUnknown.Render());
+        }
+
+        _auth = exchange;
+        return await ContinueAuthAsync(exchange.Start(auth.InitialResponse), abort).ConfigureAwait(false);
+    }
+
+    /// <summary>Acts on one step of an AUTH exchange; returns true when the session must close.</summary>
+    private async ValueTask<bool> ContinueAuthAsync(AuthStep step, CancellationToken abort)
+    {
+        switch (step)
+        {
+            case AuthStep.Challenge challenge:
+                return Reply(SmtpReplies.AuthenticationChallenge.Render(challenge.Base64));
+            case AuthStep.Aborted:
+                _auth = null;
+                return Refuse(SmtpReplies.AuthenticationAborted.Render());
+            case AuthStep.Malformed:
+                _auth = null;
+                return Refuse(SmtpReplies.AuthenticationMalformed.Render());
+        }
+
+        _auth = null;
+        var credentials = (AuthStep.Credentials)step;
+        if (await _services.Credentials!.VerifyAsync(credentials.User, credentials.Password, abort).ConfigureAwait(false))
+        {
+            Client.AuthenticatedAs = credentials.User;
+            Log.LogInformation("client={Client} authenticated as {User}", ClientAddress, credentials.User);
+            return Reply(SmtpReplies.AuthenticationSucceeded.Render());
+        }
+
+        SmtpReply invalid = SmtpReplies.AuthenticationInvalid.Render();
+        LogDecision(invalid, "auth", null);
+        if (_services.Policy.AuthFailures.RecordFailure(Remote.Address))
+        {
+            Write(invalid);
+            SmtpReply tooMany = SmtpReplies.TooManyAuthFailures.Render(_hostname);
+            LogDecision(tooMany, "auth-failure-rate", null);
+            Write(tooMany);
+            return true;
+        }
+
+        return Refuse(invalid);
+    }
+
+    /// <summary>The user's own address: the user name when it is an address, else user@the primary local domain.</summary>
+    private bool OwnsSender(Mailbox? sender)
+    {
+        if (sender is null)
+        {
+            return false;
+        }
+
+        string user = Client.AuthenticatedAs!;
+        string own = user.Contains('@', StringComparison.Ordinal) ? user : user + "@" + _services.LocalDomains.Primary;
+        return MailboxGrammar.TryParseMailbox(own, out Mailbox? owned)
+            && string.Equals(owned!.LocalPart, sender.LocalPart, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(LocalDomains.Normalize(owned.Domain), LocalDomains.Normalize(sender.Domain), StringComparison.Ordinal);
+    }
+
     private bool Reset()
     {
         _transaction.Clear();
@@ -241,12 +466,10 @@ internal sealed partial class SmtpSession
     }
 
     /// <summary>The "with" keyword of the Received header (RFC 3848).</summary>
-    private string Protocol() => (_helloWasEhlo, _transaction.Parameters.SmtpUtf8, Client.IsAuthenticated) switch
+    private string Protocol()
     {
-        (_, true, true) => "UTF8SMTPA",
-        (_, true, false) => "UTF8SMTP",
-        (true, false, true) => "ESMTPA",
-        (true, false, false) => "ESMTP",
-        _ => "SMTP",
-    };
+        // RFC 3848 and RFC 6531 §3.7.3: ESMTP, then S for TLS and A for AUTH; UTF8SMTP for SMTPUTF8.
+        string basis = _transaction.Parameters.SmtpUtf8 ? "UTF8SMTP" : _helloWasEhlo ? "ESMTP" : "SMTP";
+        return basis == "SMTP" ? basis : basis + (IsTls ? "S" : string.Empty) + (Client.IsAuthenticated ? "A" : string.Empty);
+    }
 }

@@ -2,6 +2,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
 using Herald.Policy;
 using Herald.Protocol.Commands;
 using Herald.Protocol.Replies;
@@ -17,9 +19,10 @@ namespace Herald.Server.Sessions;
 internal sealed partial class SmtpSession : IAsyncDisposable
 {
     private readonly SessionServices _services;
-    private readonly Stream _stream;
-    private readonly PipeReader _input;
-    private readonly PipeWriter _output;
+    private readonly Stream _network;
+    private Stream _stream;
+    private PipeReader _input;
+    private PipeWriter _output;
     private readonly ITimer _deadlineTimer;
     private readonly SmtpTransaction _transaction = new();
     private readonly string _hostname;
@@ -28,6 +31,10 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private MessageReception? _reception;
     private bool _skippingLongLine;
     private bool _helloWasEhlo;
+    private bool _startTlsPending;
+    private AuthExchange? _auth;
+    private ChunkReception? _chunks;
+    private long _lastChunkSize;
     private int _errors;
     private DateTimeOffset _deadline;
     private volatile bool _timedOut;
@@ -36,6 +43,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public SmtpSession(SessionServices services, Stream stream, IPEndPoint remote)
     {
         _services = services;
+        _network = stream;
         _stream = stream;
         _hostname = services.Options.Hostname;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
@@ -49,8 +57,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     public ClientContext Client { get; }
 
+    /// <summary>True once the connection is inside TLS (STARTTLS or an implicit-TLS listener).</summary>
+    public bool IsTls { get; private set; }
+
     /// <summary>True while a message is being received: at shutdown it is given time to finish.</summary>
-    public bool IsReceivingMessage => _reception is not null;
+    public bool IsReceivingMessage => _reception is not null || _chunks is { Remaining: > 0 };
 
     private ILogger Log => _services.Logger;
 
@@ -63,7 +74,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public void RequestShutdown()
     {
         _shutdownRequested = true;
-        if (_reception is null)
+        if (!IsReceivingMessage)
         {
             _input.CancelPendingRead();
         }
@@ -74,6 +85,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         try
         {
+            if (_services.Listener.ImplicitTls && !await UpgradeToTlsAsync(abort).ConfigureAwait(false))
+            {
+                return;
+            }
+
             if (await GreetAsync(abort).ConfigureAwait(false))
             {
                 await ReadLoopAsync(abort).ConfigureAwait(false);
@@ -109,10 +125,33 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             return _services.Options.NoMail.KeepOpen;
         }
 
+        if (_services.Options.Smtp.RejectEarlyTalkers && await TalksBeforeGreetingAsync(abort).ConfigureAwait(false))
+        {
+            SmtpReply early = SmtpReplies.TalkedBeforeGreeting.Render(_hostname);
+            LogDecision(early, "early-talker", null);
+            Write(early);
+            await _output.FlushAsync(abort).ConfigureAwait(false);
+            return false;
+        }
+
         Write(SmtpReplies.Greeting.Render(_hostname));
         ResetCommandDeadline();
         await _output.FlushAsync(abort).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>Waits the greeting delay, then says whether the client has sent anything yet.</summary>
+    private async Task<bool> TalksBeforeGreetingAsync(CancellationToken abort)
+    {
+        TimeSpan delay = _services.Options.Smtp.GreetingDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _services.Time, abort).ConfigureAwait(false);
+        }
+
+        // Looks at the socket without reading, so a well-behaved client loses nothing. (On an implicit-TLS
+        // listener the handshake has already made the client wait its turn.)
+        return _stream is System.Net.Sockets.NetworkStream { DataAvailable: true };
     }
 
     private async Task ReadLoopAsync(CancellationToken abort)
@@ -146,6 +185,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             {
                 return;
             }
+
+            if (_startTlsPending && !await UpgradeToTlsAsync(abort).ConfigureAwait(false))
+            {
+                return;
+            }
         }
     }
 
@@ -154,6 +198,22 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         while (true)
         {
+            if (_chunks is { Remaining: > 0 } chunks)
+            {
+                buffer = await chunks.ReceiveAsync(buffer, abort).ConfigureAwait(false);
+                if (chunks.Remaining > 0)
+                {
+                    return (buffer, false);
+                }
+
+                if (await FinishChunkAsync(abort).ConfigureAwait(false))
+                {
+                    return (buffer, true);
+                }
+
+                continue;
+            }
+
             if (_reception is not null)
             {
                 (bool completed, SequencePosition consumed) = await _reception.ReceiveAsync(buffer, abort).ConfigureAwait(false);
@@ -173,10 +233,28 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 continue;
             }
 
-            if (_shutdownRequested)
+            if (_shutdownRequested && _chunks is null)
             {
                 Write(SmtpReplies.ShuttingDown.Render(_hostname));
                 return (buffer, true);
+            }
+
+            if (_auth is not null)
+            {
+                if (!CommandLine.TryRead(ref buffer, AuthLineLimit, out ReadOnlySequence<byte> line, out _, out bool tooLong))
+                {
+                    return (buffer, false);
+                }
+
+                _skippingLongLine = tooLong;
+                ResetCommandDeadline();
+                string text = tooLong ? string.Empty : System.Text.EncodingExtensions.GetString(System.Text.Encoding.ASCII, line);
+                if (await ContinueAuthAsync(tooLong ? new AuthStep.Malformed() : _auth.Next(text), abort).ConfigureAwait(false))
+                {
+                    return (buffer, true);
+                }
+
+                continue;
             }
 
             if (_skippingLongLine)
@@ -202,6 +280,13 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 return (buffer, true);
             }
 
+            if (_startTlsPending)
+            {
+                // RFC 3207 §4 and CVE-2011-0411: whatever the client sent after STARTTLS in the clear is
+                // discarded, never executed inside TLS.
+                return (buffer.Slice(buffer.End), false);
+            }
+
             // 10,000 pipelined commands must not pile up 10,000 replies in memory.
             if (_output.UnflushedBytes > 64 * 1024)
             {
@@ -213,7 +298,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     /// <summary>A read was cancelled by the deadline timer or by shutdown.</summary>
     private async ValueTask<bool> HandleInterruptAsync()
     {
-        if (_timedOut && _services.Time.GetUtcNow() < (_reception?.Deadline ?? _deadline))
+        if (_timedOut && _services.Time.GetUtcNow() < CurrentDeadline)
         {
             // A timer that fired for an earlier deadline while the session was busy; the current one stands.
             _timedOut = false;
@@ -221,7 +306,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
         if (_timedOut)
         {
-            bool inData = _reception is not null;
+            bool inData = IsReceivingMessage;
             await DropReceptionAsync("data timeout").ConfigureAwait(false);
             SmtpReply reply = SmtpReplies.Timeout.Render(_hostname);
             LogDecision(reply, inData ? "data-timeout" : "command-timeout", null);
@@ -229,7 +314,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             return true;
         }
 
-        if (_shutdownRequested && _reception is null)
+        if (_shutdownRequested && !IsReceivingMessage)
         {
             Write(SmtpReplies.ShuttingDown.Render(_hostname));
             return true;
@@ -238,11 +323,54 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         return false;
     }
 
+    /// <summary>RFC 4954 §4: an AUTH response line may be up to 12288 octets.</summary>
+    private const int AuthLineLimit = 12288;
+
+    /// <summary>
+    /// Replaces the transport with TLS. The pipes over the clear-text stream are completed (dropping any
+    /// bytes they had read ahead) and new ones are made over the TLS stream. After STARTTLS the session
+    /// starts over: the client must say EHLO again (RFC 3207 §4.2).
+    /// </summary>
+    private async Task<bool> UpgradeToTlsAsync(CancellationToken abort)
+    {
+        _startTlsPending = false;
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        timeout.CancelAfter(_services.Options.Limits.CommandTimeout);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(_services.Tls!.ServerOptions(), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            Log.LogInformation("client={Client} TLS handshake failed: {Reason}", ClientAddress, e.Message);
+            await tls.DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
+
+        _stream = tls;
+        _input = PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+        IsTls = true;
+        _state = SessionState.Connected;
+        _transaction.Clear();
+        _helloWasEhlo = false;
+        Client.HeloName = null;
+        Log.LogInformation("client={Client} TLS {Protocol} {Cipher}", ClientAddress, tls.SslProtocol, tls.NegotiatedCipherSuite);
+        return true;
+    }
+
     private void ResetCommandDeadline() => _deadline = _services.Time.GetUtcNow() + _services.Options.Limits.CommandTimeout;
+
+    /// <summary>The deadline in force: the message's while one is arriving, else the command timeout's.</summary>
+    private DateTimeOffset CurrentDeadline =>
+        _chunks is { Remaining: > 0 } chunks ? chunks.Deadline : _reception?.Deadline ?? _deadline;
 
     private void ArmDeadline()
     {
-        DateTimeOffset deadline = _reception?.Deadline ?? _deadline;
+        DateTimeOffset deadline = CurrentDeadline;
         TimeSpan due = deadline - _services.Time.GetUtcNow();
         _deadlineTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
@@ -272,6 +400,19 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private async ValueTask DropReceptionAsync(string reason)
     {
+        ChunkReception? chunks = _chunks;
+        _chunks = null;
+        if (chunks is not null)
+        {
+            await chunks.DiscardAsync().ConfigureAwait(false);
+            _transaction.Clear();
+            _state = SessionState.Ready;
+            if (chunks.QueueId is { } id)
+            {
+                Log.LogWarning("client={Client} id={QueueId} message discarded: {Reason}", ClientAddress, id, reason);
+            }
+        }
+
         MessageReception? reception = _reception;
         _reception = null;
         if (reception is not null)
@@ -292,6 +433,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         await DropReceptionAsync("session disposed").ConfigureAwait(false);
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_stream != _network)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _network.DisposeAsync().ConfigureAwait(false);
     }
 }

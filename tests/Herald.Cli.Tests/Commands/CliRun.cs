@@ -30,6 +30,7 @@ internal static class CliRun
         var root = new RootCommand("herald");
         root.Subcommands.Add(ExplainCommand.Create(console, env));
         root.Subcommands.Add(CompareCommand.Create(console, env));
+        root.Subcommands.Add(QueueCommand.Create(console));
 
         int exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         return new CliResult(exitCode, output.ToString().Replace("\r\n", "\n", StringComparison.Ordinal), error.ToString());

@@ -160,7 +160,7 @@ public sealed class NullMxCheckTests : IAsyncLifetime
         ReplyAssert.Is(stranger.Reply!, 554, "5.7.1");
     }
 
-    private NullMxSenderCheck SenderCheck() => new(new CheckOptions(), _resolver, Local);
+    private NullMxSenderCheck SenderCheck() => new(new CheckOptions { RejectNullMxSender = true }, _resolver, Local);
 
     private NullMxRecipientCheck RecipientCheck() => new(_resolver, Local);
 }

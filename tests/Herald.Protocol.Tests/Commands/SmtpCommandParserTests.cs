@@ -151,7 +151,7 @@ public sealed class SmtpCommandParserTests
     [InlineData("\u00e9HLO host")]
     [InlineData("")]
     [InlineData("MAILFROM:<a@b.example>")]
-    [InlineData("STARTTLS")]
+    [InlineData("STARTTLSX")]
     public void UnknownCommands_Get500_5_5_2(string line) => AssertError(line, 500, "5.5.2");
 
     [Fact]

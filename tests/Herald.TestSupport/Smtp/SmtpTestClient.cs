@@ -1,6 +1,7 @@
 // A raw SMTP client for tests: real socket, exact bytes, replies parsed with the project's own reader.
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using Herald.Protocol.Replies;
@@ -12,11 +13,36 @@ public sealed class SmtpTestClient : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
     private readonly Socket _socket;
+    private Stream _stream;
     private readonly byte[] _receive = new byte[64 * 1024];
     private ReadOnlySequence<byte> _pending = ReadOnlySequence<byte>.Empty;
     private bool _closed;
 
-    private SmtpTestClient(Socket socket) => _socket = socket;
+    private SmtpTestClient(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: false);
+    }
+
+    /// <summary>True after <see cref="StartTlsAsync"/>.</summary>
+    public SslStream? Tls { get; private set; }
+
+    /// <summary>
+    /// Runs the TLS handshake on the connection (after a 220 to STARTTLS, or at once for implicit TLS).
+    /// Bytes the server sent before are dropped, as a careful client does (RFC 3207 §4.2).
+    /// </summary>
+    public async Task StartTlsAsync(string targetHost = "mx.herald.test")
+    {
+        _pending = ReadOnlySequence<byte>.Empty;
+        var tls = new SslStream(_stream, leaveInnerStreamOpen: true, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = targetHost,
+            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        });
+        Tls = tls;
+        _stream = tls;
+    }
 
     public static async Task<SmtpTestClient> ConnectAsync(IPEndPoint endpoint)
     {
@@ -36,11 +62,8 @@ public sealed class SmtpTestClient : IAsyncDisposable
 
     public async Task SendAsync(ReadOnlyMemory<byte> bytes)
     {
-        int sent = 0;
-        while (sent < bytes.Length)
-        {
-            sent += await _socket.SendAsync(bytes[sent..], SocketFlags.None);
-        }
+        await _stream.WriteAsync(bytes);
+        await _stream.FlushAsync();
     }
 
     /// <summary>Sends one command line (CRLF added) and reads its reply.</summary>
@@ -78,11 +101,15 @@ public sealed class SmtpTestClient : IAsyncDisposable
             int read;
             try
             {
-                read = await _socket.ReceiveAsync(_receive, SocketFlags.None, cts.Token);
+                read = await _stream.ReadAsync(_receive, cts.Token);
             }
             catch (OperationCanceledException)
             {
                 throw new TimeoutException($"No reply within {timeout}.");
+            }
+            catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset })
+            {
+                read = 0;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
@@ -119,9 +146,13 @@ public sealed class SmtpTestClient : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (Tls is not null)
+        {
+            await Tls.DisposeAsync();
+        }
+
         _socket.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -1,0 +1,94 @@
+// What `herald queue` shows, as plain records: the same shapes travel over the control channel and print as --json.
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Herald.Queue;
+using Herald.Queue.Reports;
+
+namespace Herald.Cli.Commands;
+
+/// <summary>One recipient of a queued message.</summary>
+/// <param name="State">pending, deferred, delivered or bounced.</param>
+internal sealed record RecipientView(
+    string Address, string State, int Attempts, DateTimeOffset? LastAttempt, DateTimeOffset? NextAttempt, string? LastReply);
+
+/// <summary>One line of <c>herald queue list</c>.</summary>
+/// <param name="Sender">The envelope sender; empty for the null reverse-path &lt;&gt;.</param>
+/// <param name="Size">Content size in octets.</param>
+/// <param name="NextAttempt">The earliest next attempt among recipients not yet final.</param>
+/// <param name="LastReply">The reply of the most recent attempt on any recipient.</param>
+internal sealed record MessageView(
+    string Id,
+    DateTimeOffset ArrivedAt,
+    string Sender,
+    long Size,
+    bool Held,
+    IReadOnlyList<RecipientView> Recipients,
+    DateTimeOffset? NextAttempt,
+    string? LastReply)
+{
+    public static MessageView From(QueuedMessage message)
+    {
+        RecipientView[] recipients = [.. message.Recipients.Select(r => new RecipientView(
+            message.Envelope.Recipients[r.Index].ToString(), StateName(r.State), r.Attempts, r.LastAttempt, r.NextAttempt, r.LastReply))];
+        DateTimeOffset? next = message.Recipients.Where(r => !r.IsFinal && r.NextAttempt is not null).Min(r => r.NextAttempt);
+        string? lastReply = message.Recipients.Where(r => r.LastReply is not null).OrderByDescending(r => r.LastAttempt).FirstOrDefault()?.LastReply;
+        return new MessageView(
+            message.Id.Value, message.Envelope.ArrivedAt, message.Envelope.Sender?.ToString() ?? string.Empty,
+            message.ContentLength, message.OnHold, recipients, next, lastReply);
+    }
+
+    public static string StateName(RecipientState state) => state.ToString().ToLowerInvariant();
+}
+
+/// <summary><c>herald queue show</c>: the envelope, every recipient, and the first lines of the header section.</summary>
+/// <param name="Body">7bit or 8bitmime (RFC 6152).</param>
+/// <param name="Headers">The first lines of the header section, as stored.</param>
+internal sealed record MessageDetailView(
+    MessageView Message,
+    string ClientAddress,
+    string HeloName,
+    string? AuthenticatedAs,
+    string Body,
+    bool SmtpUtf8,
+    long? DeclaredSize,
+    IReadOnlyList<string> Headers,
+    bool HeadersTruncated);
+
+/// <summary>What <c>herald queue flush</c> did to one message.</summary>
+internal sealed record FlushedView(string Id, int Recipients);
+
+/// <summary><c>herald queue flush</c>: the messages it touched; held messages are left alone.</summary>
+internal sealed record FlushView(IReadOnlyList<FlushedView> Messages, int SkippedHeld);
+
+/// <summary>The result of delete, hold, release and bounce.</summary>
+/// <param name="Action">deleted, held, released or bounced.</param>
+/// <param name="Recipients">For bounce: the recipients given up on.</param>
+/// <param name="ReportTo">For bounce: where the report went; null when none was sent (sender &lt;&gt;).</param>
+internal sealed record ActionView(string Id, string Action, IReadOnlyList<string>? Recipients = null, string? ReportTo = null);
+
+/// <summary><c>herald queue destinations</c>: null <see cref="Destinations"/> when no outbound engine is wired.</summary>
+internal sealed record DestinationsView(IReadOnlyList<DestinationStatus>? Destinations);
+
+/// <summary>The JSON shape shared by --json output and the control channel's payloads.</summary>
+internal static class QueueJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+
+        // Addresses and replies stay readable (no \u003C for "<") in the output of --json.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>The same shape, unindented: a control-channel message is one line.</summary>
+    private static readonly JsonSerializerOptions Wire = new(Options) { WriteIndented = false };
+
+    public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Wire);
+
+    public static T FromElement<T>(JsonElement element) =>
+        element.Deserialize<T>(Options) ?? throw new JsonException($"The payload is not a {typeof(T).Name}.");
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options) + "\n";
+}
