@@ -20,7 +20,7 @@ internal static class SendmailCommand
         + "-i or -oi: a line with a single dot does not end the message. -bs: speak SMTP on standard input and output. "
         + "-bi: nothing to do. -C FILE: as --config. -odi, -oem, -v, -n, -m, -U, -N, -R, -B and other delivery flags are accepted and ignored. "
         + "Missing Date, Message-ID and From headers are added, and a Received header. With a server running on the data directory "
-        + "(its control socket answers) the message is submitted over SMTP to its first listener, whose policy applies "
+        + "(its control socket answers) the message is submitted over SMTP to its first listener that takes mail without AUTH or implicit TLS, whose policy applies "
         + "(relaying from 127.0.0.1 needs TrustedNetworks); otherwise it is written to the queue directory and the next herald serve "
         + "delivers it. Exit 0: accepted; 64: no recipients or a bad option; 65: a malformed address (nothing is queued); "
         + "69: refused by the running server; 75: the queue cannot be written or the server asks to try later. "

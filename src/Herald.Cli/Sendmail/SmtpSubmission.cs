@@ -27,11 +27,15 @@ internal static class SmtpSubmission
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan DataTimeout = TimeSpan.FromMinutes(10);
 
-    /// <summary>The endpoint to submit to: the first listener that takes mail, a wildcard address read as loopback.</summary>
+    /// <summary>
+    /// The endpoint to submit to: the first listener that takes mail in plain SMTP without AUTH (a submission
+    /// listener would answer 530, an implicit-TLS one expects a handshake), a wildcard address read as loopback.
+    /// </summary>
     public static IPEndPoint? EndpointOf(ServerOptions server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        ListenerOptions? listener = server.EffectiveListeners.FirstOrDefault(l => l.AcceptMail ?? server.AcceptMail);
+        ListenerOptions? listener = server.EffectiveListeners.FirstOrDefault(l =>
+            (l.AcceptMail ?? server.AcceptMail) && !l.ImplicitTls && !l.RequireAuth && !l.EffectiveRequireTls);
         if (listener is null || !EndpointParser.TryParse(listener.Endpoint, out IPEndPoint? endpoint))
         {
             return null;

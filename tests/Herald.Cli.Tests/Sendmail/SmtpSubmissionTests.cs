@@ -82,10 +82,12 @@ public sealed class SmtpSubmissionTests
     }
 
     [Fact]
-    public void Endpoint_IsTheFirstListenerThatTakesMail_WildcardsReadAsLoopback()
+    public void Endpoint_IsTheFirstPlainListenerThatTakesMail_WildcardsReadAsLoopback()
     {
         var options = new ServerOptions();
         options.Listeners.Add(new ListenerOptions { Name = "decoy", Endpoint = "127.0.0.1:2526", AcceptMail = false });
+        options.Listeners.Add(new ListenerOptions { Name = "submission", Endpoint = "127.0.0.1:2587", RequireAuth = true });
+        options.Listeners.Add(new ListenerOptions { Name = "submissions", Endpoint = "127.0.0.1:2465", ImplicitTls = true });
         options.Listeners.Add(new ListenerOptions { Name = "mx", Endpoint = "0.0.0.0:2525" });
 
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 2525), SmtpSubmission.EndpointOf(options));
