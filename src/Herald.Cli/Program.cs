@@ -8,4 +8,10 @@ foreach (Command command in HeraldCommands.Create())
     root.Subcommands.Add(command);
 }
 
+// `ln -s herald sendmail`: called by that name, every argument is sendmail's (see SendmailCommand).
+if (SendmailCommand.InvokedAsSendmail())
+{
+    args = [SendmailCommand.Name, .. args];
+}
+
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

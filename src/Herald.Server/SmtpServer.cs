@@ -133,6 +133,25 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Runs one session over <paramref name="stream"/> outside any listener, for a client that is not on
+    /// the network: <c>herald sendmail -bs</c> speaks SMTP over standard input and output this way. The
+    /// session has the server-wide settings (no listener's <c>AcceptMail</c> override), sees
+    /// <paramref name="client"/> as the client's address (trusted when it is in the trusted networks of this
+    /// server's policy), and ends at QUIT, at the end of the input or at <paramref name="abort"/>.
+    /// No admission gate applies: there is no connection to count.
+    /// </summary>
+    public async Task RunSessionAsync(Stream stream, IPEndPoint client, CancellationToken abort)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(client);
+        var listener = new ListenerOptions { Name = "local", Endpoint = client.ToString() };
+        // Neither STARTTLS nor AUTH: the stream never leaves this machine, and who is on it is the policy's to say.
+        var services = new SessionServices(_options, listener, _policy, _queue, Status, _time, _loggerFactory.CreateLogger("Herald.Smtp.local"), Tls: null, Credentials: null);
+        await using var session = new SmtpSession(services, stream, client);
+        await session.RunAsync(abort).ConfigureAwait(false);
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Status.BeginDrain();

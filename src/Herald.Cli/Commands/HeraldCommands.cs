@@ -16,5 +16,7 @@ internal static class HeraldCommands
         yield return ExplainCommand.Create();
         yield return CompareCommand.Create();
         yield return QueueCommand.Create();
+        yield return ProbeCommand.Create();
+        yield return SendmailCommand.Create();
     }
 }

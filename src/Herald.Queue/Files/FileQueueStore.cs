@@ -140,6 +140,20 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
     }
 
     /// <summary>
+    /// Opens the store for a process that only adds messages while no server runs (<c>herald sendmail</c>).
+    /// It makes the folders but leaves tmp/ and the queued files alone: sweeping tmp/ is the server's
+    /// start-up job, and done by every submitter it would delete the file another submitter (a second
+    /// cron job) is writing at that moment. Only <see cref="CreateAsync"/> is meant to be used on it.
+    /// </summary>
+    public static FileQueueStore OpenForSubmission(QueueStoreOptions options, TimeProvider time, ILogger<FileQueueStore> logger)
+    {
+        var store = new FileQueueStore(options, time, logger);
+        store.CreateFolders();
+        store._recovered = true;
+        return store;
+    }
+
+    /// <summary>
     /// The start-up step: makes the folders, deletes unfinished files from tmp/, verifies every file in
     /// active/ and hold/ (envelope, trailer, content CRC-32) and moves torn or damaged ones to corrupt/
     /// with a warning, then fsyncs the folders. Reads every queued message once, so start-up time grows
@@ -476,7 +490,7 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
         }
     }
 
-    private void Recover(CancellationToken cancellationToken)
+    private void CreateFolders()
     {
         foreach (string directory in (string[])[RootDirectory, TmpDirectory, ActiveDirectory, HoldDirectory, CorruptDirectory])
         {
@@ -489,6 +503,11 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
                 Directory.CreateDirectory(directory, PrivateDirectory);
             }
         }
+    }
+
+    private void Recover(CancellationToken cancellationToken)
+    {
+        CreateFolders();
 
         // Anything in tmp/ was never committed: no 250 was given for it, so the client still has it.
         int unfinished = 0;
