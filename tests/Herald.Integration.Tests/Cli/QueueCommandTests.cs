@@ -11,12 +11,12 @@ public sealed class QueueCommandTests
     [Fact]
     public async Task ListHoldReleaseDelete_OnARunningServer()
     {
-        // No outbound engine is wired yet, so mail relayed for a trusted client stays queued, Pending.
-        await using HeraldProcess herald = HeraldProcess.Create(s => s["TrustedNetworks"] = new[] { "127.0.0.0/8" });
+        // The only MX of remote.example refuses connections, so the relayed message stays queued, deferred.
+        await using HeraldProcess herald = RemoteUnreachable();
         await herald.StartAsync();
         string id = await SendAsync(herald, "alice@herald.test", "bob@remote.example");
 
-        using (JsonDocument list = await ListAsync(herald))
+        using (JsonDocument list = await ListUntilDeferredAsync(herald))
         {
             JsonElement message = Assert.Single(list.RootElement.EnumerateArray());
             Assert.Equal(id, message.GetProperty("id").GetString());
@@ -24,7 +24,7 @@ public sealed class QueueCommandTests
             Assert.False(message.GetProperty("held").GetBoolean());
             JsonElement recipient = Assert.Single(message.GetProperty("recipients").EnumerateArray());
             Assert.Equal("bob@remote.example", recipient.GetProperty("address").GetString());
-            Assert.Equal("pending", recipient.GetProperty("state").GetString());
+            Assert.Equal("deferred", recipient.GetProperty("state").GetString());
         }
 
         (int exit, string output, string error) = await QueueAsync(herald, "hold", id);
@@ -47,11 +47,12 @@ public sealed class QueueCommandTests
             Assert.Empty(list.RootElement.EnumerateArray());
         }
 
-        // Through the server, not the files: the server logged each request, and it knows it has no outbound engine.
+        // Through the server, not the files: the server logged each request, and it knows the MX host that refused.
         Assert.Contains($"control: queue-hold {id}", herald.Output, StringComparison.Ordinal);
-        (int destinationsExit, string destinations, _) = await QueueAsync(herald, "destinations");
+        (int destinationsExit, string destinations, _) = await QueueAsync(herald, "destinations", "--json");
         Assert.Equal(0, destinationsExit);
-        Assert.Equal("No outbound state: this server has no outbound delivery engine.", destinations.Trim());
+        Assert.Contains("\"mx.remote.example\"", destinations, StringComparison.Ordinal);
+        Assert.Contains("\"backing off\"", destinations, StringComparison.Ordinal);
 
         (int unknownExit, _, string unknown) = await QueueAsync(herald, "show", id);
         Assert.Equal(65, unknownExit);
@@ -61,7 +62,7 @@ public sealed class QueueCommandTests
     [Fact]
     public async Task Bounce_OnARunningServer_DeliversTheReportToALocalSender()
     {
-        await using HeraldProcess herald = HeraldProcess.Create(s => s["TrustedNetworks"] = new[] { "127.0.0.0/8" });
+        await using HeraldProcess herald = RemoteUnreachable();
         await herald.StartAsync();
         string id = await SendAsync(herald, "alice@herald.test", "bob@remote.example");
 
@@ -102,5 +103,37 @@ public sealed class QueueCommandTests
         (int exit, string output, string error) = await QueueAsync(herald, "list", "--json");
         Assert.True(exit == 0, error);
         return JsonDocument.Parse(output);
+    }
+
+    /// <summary>
+    /// A server that relays for loopback clients to remote.example, whose only MX refuses connections:
+    /// the message stays queued, deferred with 4.4.1, for the queue commands to work on.
+    /// </summary>
+    private static async Task<JsonDocument> ListUntilDeferredAsync(HeraldProcess herald)
+    {
+        for (int i = 0; ; i++)
+        {
+            JsonDocument list = await ListAsync(herald);
+            bool deferred = list.RootElement.EnumerateArray().SelectMany(m => m.GetProperty("recipients").EnumerateArray())
+                .Any(r => r.GetProperty("state").GetString() == "deferred");
+            if (deferred || i == 100)
+            {
+                return list;
+            }
+
+            list.Dispose();
+            await Task.Delay(200);
+        }
+    }
+
+    private static HeraldProcess RemoteUnreachable()
+    {
+        HeraldProcess herald = HeraldProcess.Create(s =>
+        {
+            s["TrustedNetworks"] = new[] { "127.0.0.0/8" };
+            s["Delivery"] = new Dictionary<string, object> { ["Port"] = HeraldProcess.NextPort() };
+        });
+        herald.Dns.AddMx("remote.example", 10, "mx.remote.example").AddA("mx.remote.example", "127.0.0.9");
+        return herald;
     }
 }
