@@ -186,14 +186,14 @@ public sealed class LocalDeliveryService : BackgroundService
                 path = await _mailbox.DeliverAsync(message.Envelope.Sender, target, content, stoppingToken);
             }
 
-            string reply = $"250 2.0.0 Delivered to maildir as {Path.GetFileName(path)}";
+            string reply = LocalReplies.Delivered.Render(Path.GetFileName(path)).ToString();
             _logger.LogInformation("{QueueId}: to=<{Recipient}>, relay={Relay}, status={Status} ({Reply})", message.Id, target, LocalHost, "sent", reply);
             return new RecipientOutcome(index, RecipientState.Delivered, _time.GetUtcNow(), null, reply, LocalHost);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             DateTimeOffset at = _time.GetUtcNow();
-            string reply = $"451 4.3.0 Local delivery failed: {e.Message}";
+            string reply = LocalReplies.Failed.Render(e.Message.ReplaceLineEndings(" ")).ToString();
             _logger.LogWarning("{QueueId}: to=<{Recipient}>, relay={Relay}, status={Status} ({Reply}); next attempt at {NextAttempt:O}",
                 message.Id, target, LocalHost, "deferred", reply, at + RetryDelay);
             return new RecipientOutcome(index, RecipientState.Deferred, at, at + RetryDelay, reply, LocalHost);
