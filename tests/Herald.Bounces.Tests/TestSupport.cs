@@ -1,28 +1,13 @@
-// Helpers of the bounce tests: a queue in a temporary directory, a capturing logger, sample messages, parsing back.
-using System.Collections.Concurrent;
+// Helpers of the bounce tests: a queue in a temporary directory, sample messages, parsing back.
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;
 using Herald.Queue.Files;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
 namespace Herald.Bounces.Tests;
-
-/// <summary>Keeps every log line so tests can assert what an operator would read.</summary>
-internal sealed class CapturingLogger<T> : ILogger<T>
-{
-    public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Lines.Enqueue((logLevel, formatter(state, exception)));
-}
 
 /// <summary>A real FileQueueStore in a temporary directory, deleted at the end of the test.</summary>
 internal sealed class TempQueue : IAsyncDisposable

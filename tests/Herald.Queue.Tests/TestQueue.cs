@@ -1,48 +1,10 @@
-// Helpers shared by the queue tests: temporary queue roots, a capturing logger, sample envelopes.
-using System.Collections.Concurrent;
+// Helpers shared by the queue tests: temporary queue roots and sample envelopes.
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue.Files;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Herald.Queue.Tests;
-
-/// <summary>A temporary directory deleted when the test ends.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "herald-queue-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
-/// <summary>Keeps every log line so tests can assert what an operator would read.</summary>
-internal sealed class CapturingLogger<T> : ILogger<T>
-{
-    public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Lines.Enqueue((logLevel, formatter(state, exception)));
-}
 
 /// <summary>Stands in for the directory fsync: counts, and can hold the first flush until told.</summary>
 internal sealed class GatedDirectorySync : IDirectorySync

@@ -1,0 +1,3 @@
+// Test helpers every test of this project may use.
+global using Herald.TestSupport.Files;
+global using Herald.TestSupport.Logging;
