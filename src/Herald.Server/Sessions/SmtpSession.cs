@@ -181,6 +181,12 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             }
 
             FlushResult flushed = await _output.FlushAsync(abort).ConfigureAwait(false);
+            if (flushed.IsCanceled && !_timedOut)
+            {
+                // Cancelled by a deadline that turned out not to have passed: the replies are still due.
+                flushed = await _output.FlushAsync(abort).ConfigureAwait(false);
+            }
+
             if (close || flushed.IsCanceled || flushed.IsCompleted)
             {
                 return;
@@ -377,6 +383,13 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private void OnDeadline()
     {
+        // A timer armed for an earlier deadline can still fire after the session has moved its deadline
+        // on (a new command arrived meanwhile); only a deadline that has really passed interrupts I/O.
+        if (_services.Time.GetUtcNow() < CurrentDeadline)
+        {
+            return;
+        }
+
         _timedOut = true;
         _input.CancelPendingRead();
         _output.CancelPendingFlush();
