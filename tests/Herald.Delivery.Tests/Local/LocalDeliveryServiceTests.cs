@@ -1,6 +1,7 @@
 // The local delivery service end to end, with a real FileQueueStore and real Maildirs in a temporary directory.
 using System.Text;
 using Herald.Delivery.Local;
+using Herald.Delivery.Tests.Outbound;
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;
@@ -218,55 +219,6 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
     {
         string folder = Path.Combine(MailDirectory, domain, localPart, "new");
         return Directory.Exists(folder) ? Directory.GetFiles(folder) : [];
-    }
-
-    /// <summary>Counts passes of the service over each message and lets a test wait for the n-th.</summary>
-    private sealed class HandledWatcher
-    {
-        private readonly Lock _gate = new();
-        private readonly Dictionary<QueueId, int> _counts = [];
-        private readonly List<(QueueId Id, int Times, TaskCompletionSource Done)> _waiters = [];
-
-        public HandledWatcher(LocalDeliveryService service) => service.MessageHandled += OnHandled;
-
-        public int Count(QueueId id)
-        {
-            lock (_gate)
-            {
-                return _counts.GetValueOrDefault(id);
-            }
-        }
-
-        public Task WaitAsync(QueueId id, int times = 1)
-        {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_gate)
-            {
-                if (_counts.GetValueOrDefault(id) >= times)
-                {
-                    return Task.CompletedTask;
-                }
-
-                _waiters.Add((id, times, done));
-            }
-
-            // A guard against a hang, not a timing assertion.
-            return done.Task.WaitAsync(Patience);
-        }
-
-        private void OnHandled(QueueId id)
-        {
-            lock (_gate)
-            {
-                int count = _counts.GetValueOrDefault(id) + 1;
-                _counts[id] = count;
-                foreach (var waiter in _waiters.Where(w => w.Id == id && w.Times <= count).ToList())
-                {
-                    _waiters.Remove(waiter);
-                    waiter.Done.TrySetResult();
-                }
-            }
-        }
     }
 
     /// <summary>Fails its first delivery as a full disk would, then delivers for real.</summary>

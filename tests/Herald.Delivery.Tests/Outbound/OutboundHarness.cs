@@ -221,6 +221,8 @@ internal sealed class HandledWatcher
 
     public HandledWatcher(OutboundDeliveryService service) => service.MessageHandled += OnHandled;
 
+    public HandledWatcher(Herald.Delivery.Local.LocalDeliveryService service) => service.MessageHandled += OnHandled;
+
     public int Count(QueueId id)
     {
         lock (_gate)
