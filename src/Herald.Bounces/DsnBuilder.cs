@@ -2,6 +2,7 @@
 using System.Globalization;
 using System.Text;
 using Herald.Protocol.Addresses;
+using Herald.Protocol.Commands;
 using Herald.Protocol.Knowledge;
 using Herald.Protocol.Replies;
 using Herald.Queue;
@@ -54,21 +55,33 @@ public sealed class DsnBuilder
     };
 
     /// <summary>
+    /// What a report returns of the original: the whole message only in a report of failure for a sender who
+    /// asked RET=FULL (RFC 3461 §4.3 makes RET a matter of failed DSNs); the header section otherwise, which is
+    /// also Herald's default when RET is not given, so that a bounce never carries a large message back unasked.
+    /// </summary>
+    public static DsnReturn ReturnFor(ReportAction action, Envelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return action == ReportAction.Failed && envelope.Parameters.Return == DsnReturn.Full ? DsnReturn.Full : DsnReturn.Headers;
+    }
+
+    /// <summary>
     /// Builds a report on <paramref name="recipients"/> of <paramref name="message"/>, addressed to <paramref name="to"/>.
     /// </summary>
+    /// <remarks>
+    /// The sender's DSN parameters come from the envelope: ENVID as Original-Envelope-Id, each recipient's
+    /// ORCPT as its Original-Recipient (RFC 3464 §2.2.1, §2.3.1), and RET as <see cref="ReturnFor"/> says.
+    /// </remarks>
     /// <param name="original">
-    /// The original content from its start (<see cref="IQueueStore.OpenContent"/>). For <see cref="DsnReturn.Headers"/>
-    /// only its header section is read, here; for <see cref="DsnReturn.Full"/> it is read when the report is written,
-    /// so it must stay open until then and is never held in memory.
+    /// The original content from its start (<see cref="IQueueStore.OpenContent"/>). When only the header section is
+    /// returned it is read here; when the whole message is, it is read when the report is written, so it must stay
+    /// open until then and is never held in memory.
     /// </param>
-    /// <param name="originalEnvelopeId">The ENVID the client gave (RFC 3461 §4.4), once the DSN extension supplies it.</param>
     public async Task<MimeMessage> BuildAsync(
         QueuedMessage message,
         IReadOnlyList<RecipientReport> recipients,
         Mailbox to,
         Stream original,
-        DsnReturn returnContent = DsnReturn.Headers,
-        string? originalEnvelopeId = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -82,6 +95,7 @@ public sealed class DsnBuilder
 
         string host = _options.Hostname;
         ReportAction action = MostSevere(recipients);
+        DsnReturn returnContent = ReturnFor(action, message.Envelope);
         DateTimeOffset retryUntil = message.Envelope.ArrivedAt + _options.QueueLifetime;
 
         var dsn = new MimeMessage();
@@ -105,7 +119,7 @@ public sealed class DsnBuilder
         dsn.Body = new MultipartReport("delivery-status")
         {
             text,
-            StatusPart(message, recipients, retryUntil, originalEnvelopeId),
+            StatusPart(message, recipients, retryUntil),
             returned,
         };
         return dsn;
@@ -119,15 +133,25 @@ public sealed class DsnBuilder
     {
         ArgumentNullException.ThrowIfNull(recipient);
         string address = recipient.ToString();
-        if (!recipient.RequiresSmtpUtf8)
-        {
-            return "rfc822; " + address;
-        }
+        return recipient.RequiresSmtpUtf8 ? "utf-8; " + Utf8AddressXtext(address) : "rfc822; " + address;
+    }
 
-        var builder = new StringBuilder("utf-8; ");
+    /// <summary>
+    /// The Original-Recipient value (RFC 3464 §2.3.1): the ORCPT the sender gave, as <c>type; address</c>, its
+    /// characters beyond ASCII in the 7-bit form of RFC 6533 §3 whatever the type, so the field stays 7-bit.
+    /// </summary>
+    public static string OriginalRecipientField(OriginalRecipient original)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        return original.AddressType + "; " + (Ascii.IsValid(original.Address) ? OneLine(original.Address) : Utf8AddressXtext(original.Address));
+    }
+
+    // RFC 6533 §3 utf-8-addr-xtext: QCHAR is printable ASCII but "+", "=" and "\"; all else is EmbeddedUnicodeChar.
+    private static string Utf8AddressXtext(string address)
+    {
+        var builder = new StringBuilder(address.Length + 16);
         foreach (Rune rune in address.EnumerateRunes())
         {
-            // RFC 6533 §3 QCHAR: printable ASCII except "+", "=" and "\"; all else is EmbeddedUnicodeChar.
             if (rune.Value is >= 0x21 and <= 0x7E && rune.Value is not ('+' or '=' or '\\'))
             {
                 builder.Append((char)rune.Value);
@@ -172,21 +196,20 @@ public sealed class DsnBuilder
         return cut > 0 ? trimmed[..cut] : trimmed;
     }
 
-    private static ReportAction MostSevere(IReadOnlyList<RecipientReport> recipients) =>
-        recipients.Any(r => r.Action == ReportAction.Failed) ? ReportAction.Failed
-        : recipients.Any(r => r.Action == ReportAction.Delayed) ? ReportAction.Delayed
-        : ReportAction.Delivered;
+    /// <summary>The action a report is about, when it names recipients with several: the one the sender most needs to hear.</summary>
+    private static ReportAction MostSevere(IReadOnlyList<RecipientReport> recipients) => recipients.Min(r => r.Action);
 
     private static string ActionField(ReportAction action) => action switch
     {
         ReportAction.Failed => "failed",
         ReportAction.Delayed => "delayed",
+        ReportAction.Relayed => "relayed",
         _ => "delivered",
     };
 
-    private MessageDeliveryStatus StatusPart(
-        QueuedMessage message, IReadOnlyList<RecipientReport> recipients, DateTimeOffset retryUntil, string? originalEnvelopeId)
+    private MessageDeliveryStatus StatusPart(QueuedMessage message, IReadOnlyList<RecipientReport> recipients, DateTimeOffset retryUntil)
     {
+        string? originalEnvelopeId = message.Envelope.Parameters.EnvelopeId;
         // RFC 3464 §2.2: the per-message fields, then one group per recipient (§2.3).
         var perMessage = new HeaderList
         {
@@ -202,12 +225,16 @@ public sealed class DsnBuilder
 
         foreach (RecipientReport report in recipients)
         {
-            var group = new HeaderList
+            // RFC 3464 §2.3.1: Original-Recipient, when the sender gave ORCPT, comes before Final-Recipient.
+            var group = new HeaderList();
+            if (ParametersOf(message.Envelope, report.Recipient).OriginalRecipient is { } original)
             {
-                { "Final-Recipient", FinalRecipient(report.Recipient) },
-                { "Action", ActionField(report.Action) },
-                { "Status", report.Status },
-            };
+                group.Add("Original-Recipient", OriginalRecipientField(original));
+            }
+
+            group.Add("Final-Recipient", FinalRecipient(report.Recipient));
+            group.Add("Action", ActionField(report.Action));
+            group.Add("Status", report.Status);
             if (!string.IsNullOrWhiteSpace(report.RemoteMta))
             {
                 group.Add("Remote-MTA", "dns; " + MtaName(report.RemoteMta));
@@ -241,6 +268,23 @@ public sealed class DsnBuilder
         content.SetLength(content.Length - 2);
         content.Position = 0;
         return new MessageDeliveryStatus { Content = new MimeContent(content), ContentTransferEncoding = ContentEncoding.SevenBit };
+    }
+
+    /// <summary>
+    /// The RCPT parameters a recipient came with. A transaction keeps one copy of each recipient (RFC 5321 §3.3),
+    /// so its address finds it.
+    /// </summary>
+    private static RecipientParameters ParametersOf(Envelope envelope, Mailbox recipient)
+    {
+        for (int i = 0; i < envelope.Recipients.Count; i++)
+        {
+            if (envelope.Recipients[i] == recipient)
+            {
+                return envelope.ParametersOf(i);
+            }
+        }
+
+        return RecipientParameters.None;
     }
 
     /// <summary>
@@ -280,7 +324,7 @@ public sealed class DsnBuilder
     /// </summary>
     private static MimePart FullMessagePart(QueuedMessage message, Stream original)
     {
-        bool eightBit = message.Envelope.Parameters.Body == Protocol.Commands.BodyType.EightBitMime || message.Envelope.Parameters.SmtpUtf8;
+        bool eightBit = message.Envelope.Parameters.Body == BodyType.EightBitMime || message.Envelope.Parameters.SmtpUtf8;
         return new MimePart("message", message.Envelope.Parameters.SmtpUtf8 ? "global" : "rfc822")
         {
             Content = new MimeContent(original),
@@ -341,7 +385,7 @@ public sealed class DsnBuilder
             if (Describe(report, words.Language) is { } description)
             {
                 Paragraph(text, $"{words.Meaning}: {description.Title}. {description.Meaning}", Indent, Indent + Indent);
-                if (report.Action != ReportAction.Delivered)
+                if (report.Action is ReportAction.Failed or ReportAction.Delayed)
                 {
                     Paragraph(text, $"{words.SenderAction}: {description.SenderAction}", Indent, Indent + Indent);
                 }

@@ -15,6 +15,7 @@ internal sealed record DsnWords(
     string FailedIntro,
     string DelayedIntro,
     string DeliveredIntro,
+    string RelayedIntro,
     string QueueId,
     string Arrived,
     string RemoteSaid,
@@ -24,6 +25,7 @@ internal sealed record DsnWords(
     string ActionFailed,
     string ActionDelayed,
     string ActionDelivered,
+    string ActionRelayed,
     string RetryUntil,
     string Attached,
     string AttachedFull)
@@ -35,6 +37,7 @@ internal sealed record DsnWords(
         FailedIntro: "Your message could not be delivered to the recipients below, and no further attempt will be made.",
         DelayedIntro: "Your message has not been delivered yet to the recipients below. Delivery is still being tried; there is no need to send it again.",
         DeliveredIntro: "Your message was delivered to the recipients below, as you asked to be told.",
+        RelayedIntro: "Your message was handed on to the next mail server for the recipients below. That server does not send delivery reports, so this is the last report you will get about them.",
         QueueId: "Queue id",
         Arrived: "Received",
         RemoteSaid: "The mail server {0} said:",
@@ -44,6 +47,7 @@ internal sealed record DsnWords(
         ActionFailed: "not delivered",
         ActionDelayed: "delayed",
         ActionDelivered: "delivered",
+        ActionRelayed: "handed on",
         RetryUntil: "Delivery will be tried until {1}.",
         Attached: "The headers of your message are attached.",
         AttachedFull: "Your message is attached.");
@@ -55,6 +59,7 @@ internal sealed record DsnWords(
         FailedIntro: "تعذّر تسليم رسالتك إلى المستلِمين أدناه، ولن تُعاد محاولة تسليمها.",
         DelayedIntro: "لم تُسلَّم رسالتك بعدُ إلى المستلِمين أدناه. ما زالت محاولات التسليم جارية، فلا حاجة إلى إرسالها مرة أخرى.",
         DeliveredIntro: "سُلِّمت رسالتك إلى المستلِمين أدناه، كما طلبتَ أن تُبلَّغ.",
+        RelayedIntro: "سُلِّمت رسالتك إلى خادم البريد التالي في طريقها إلى المستلِمين أدناه. لا يرسل ذلك الخادم تقارير تسليم، فهذا آخر تقرير ستتلقاه عنهم.",
         QueueId: "معرّف الرسالة في الطابور",
         Arrived: "وقت الاستلام",
         RemoteSaid: "قال خادم البريد {0}:",
@@ -64,6 +69,7 @@ internal sealed record DsnWords(
         ActionFailed: "لم تُسلَّم",
         ActionDelayed: "متأخرة",
         ActionDelivered: "سُلِّمت",
+        ActionRelayed: "سُلِّمت إلى الخادم التالي",
         RetryUntil: "ستستمر محاولات التسليم حتى {1}.",
         Attached: "ترويسات رسالتك مرفقة.",
         AttachedFull: "رسالتك مرفقة.");
@@ -72,6 +78,7 @@ internal sealed record DsnWords(
     {
         ReportAction.Failed => FailedIntro,
         ReportAction.Delayed => DelayedIntro,
+        ReportAction.Relayed => RelayedIntro,
         _ => DeliveredIntro,
     };
 
@@ -79,6 +86,7 @@ internal sealed record DsnWords(
     {
         ReportAction.Failed => ActionFailed,
         ReportAction.Delayed => ActionDelayed,
+        ReportAction.Relayed => ActionRelayed,
         _ => ActionDelivered,
     };
 

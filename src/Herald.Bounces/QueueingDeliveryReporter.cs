@@ -37,9 +37,6 @@ public sealed class QueueingDeliveryReporter : IDeliveryReporter
         _logger = logger;
     }
 
-    /// <summary>What of the original a report carries; headers until the DSN extension brings RET (RFC 3461 §4.3).</summary>
-    public DsnReturn Return { get; init; } = DsnReturn.Headers;
-
     /// <summary>Queues the reports; they are committed (durable) when this returns.</summary>
     public async ValueTask ReportAsync(QueuedMessage message, IReadOnlyList<RecipientReport> recipients, CancellationToken cancellationToken)
     {
@@ -85,7 +82,7 @@ public sealed class QueueingDeliveryReporter : IDeliveryReporter
         QueuedMessage message, IReadOnlyList<RecipientReport> recipients, Mailbox to, bool postmasterCopy, CancellationToken cancellationToken)
     {
         await using Stream original = _queue.OpenContent(message.Id);
-        using MimeMessage dsn = await _builder.BuildAsync(message, recipients, to, original, Return, cancellationToken: cancellationToken);
+        using MimeMessage dsn = await _builder.BuildAsync(message, recipients, to, original, cancellationToken);
         if (postmasterCopy)
         {
             dsn.Subject = "Postmaster Copy: " + dsn.Subject;

@@ -15,4 +15,15 @@ public sealed record Envelope(
     IReadOnlyList<Mailbox> Recipients,
     MailParameters Parameters,
     ClientInfo Client,
-    DateTimeOffset ArrivedAt);
+    DateTimeOffset ArrivedAt)
+{
+    /// <summary>
+    /// The RCPT parameters (NOTIFY, ORCPT), index for index with <see cref="Recipients"/>; empty when no
+    /// recipient had any, and never longer than <see cref="Recipients"/>.
+    /// </summary>
+    public IReadOnlyList<RecipientParameters> RecipientParameters { get; init; } = [];
+
+    /// <summary>The RCPT parameters of recipient <paramref name="index"/>; <see cref="RecipientParameters.None"/> when it had none.</summary>
+    public RecipientParameters ParametersOf(int index) =>
+        index >= 0 && index < RecipientParameters.Count ? RecipientParameters[index] : Protocol.Commands.RecipientParameters.None;
+}

@@ -1,6 +1,7 @@
 // The DSN parsed back with MimeKit and checked field by field against RFC 3464, RFC 6522 and RFC 3834.
 using System.Globalization;
 using Herald.Protocol.Addresses;
+using Herald.Protocol.Commands;
 using Herald.Protocol.Knowledge;
 using Herald.Protocol.Replies;
 using Herald.Queue;
@@ -175,7 +176,7 @@ public sealed class DsnBuilderTests
     [Fact]
     public async Task ReturnFull_CarriesTheWholeMessage_AsMessageRfc822()
     {
-        MimeMessage dsn = await BuildAsync([Failed(Bob, "5.1.1", "mx.example.org", UserUnknown)], returnContent: DsnReturn.Full);
+        MimeMessage dsn = await BuildAsync([Failed(Bob, "5.1.1", "mx.example.org", UserUnknown)], WithReturn(DsnReturn.Full));
 
         var part = Assert.IsType<MessagePart>(((MultipartReport)dsn.Body!)[2]);
         Assert.Equal("message/rfc822", part.ContentType.MimeType);
@@ -186,8 +187,57 @@ public sealed class DsnBuilderTests
     [Fact]
     public async Task OriginalEnvelopeId_IsGivenWhenKnown()
     {
-        MimeMessage dsn = await BuildAsync([Failed(Bob, "5.1.1", "mx.example.org", UserUnknown)], originalEnvelopeId: "QQ314159");
+        Envelope envelope = Samples.Envelope(Samples.Alice, Bob) with { Parameters = new MailParameters { EnvelopeId = "QQ314159" } };
+        MimeMessage dsn = await BuildAsync([Failed(Bob, "5.1.1", "mx.example.org", UserUnknown)], envelope);
         Assert.Equal("QQ314159", StatusOf(dsn).StatusGroups[0]["Original-Envelope-Id"]);
+    }
+
+    [Fact]
+    public async Task OriginalEnvelopeId_IsAbsent_WhenTheSenderGaveNone()
+    {
+        MimeMessage dsn = await BuildAsync([Failed(Bob, "5.1.1", "mx.example.org", UserUnknown)]);
+        Assert.False(StatusOf(dsn).StatusGroups[0].Contains("Original-Envelope-Id"));
+    }
+
+    [Fact]
+    public async Task ReturnFull_InADelayReport_ReturnsOnlyTheHeaders()
+    {
+        // RFC 3461 §4.3: RET=FULL asks for the message back in a report of failure, not in a warning.
+        MimeMessage dsn = await BuildAsync([Delayed(Bob)], WithReturn(DsnReturn.Full));
+        Assert.Equal("text/rfc822-headers", ((MultipartReport)dsn.Body!)[2].ContentType.MimeType);
+    }
+
+    [Fact]
+    public async Task OriginalRecipient_ComesFromOrcpt_BeforeFinalRecipient()
+    {
+        Envelope envelope = Samples.Envelope(Samples.Alice, Carol, Bob) with
+        {
+            RecipientParameters = [RecipientParameters.None, new RecipientParameters { OriginalRecipient = new OriginalRecipient("rfc822", "Bob.Alias@example.org") }],
+        };
+        MimeMessage dsn = await BuildAsync([Failed(Carol, "5.1.1", "mx.example.net", UserUnknown), Failed(Bob, "5.1.1", "mx.example.org", UserUnknown)], envelope);
+
+        HeaderList carol = StatusOf(dsn).StatusGroups[1];
+        HeaderList bob = StatusOf(dsn).StatusGroups[2];
+        Assert.False(carol.Contains("Original-Recipient"));
+        Assert.Equal("rfc822; Bob.Alias@example.org", bob["Original-Recipient"]);
+        Assert.Equal(["Original-Recipient", "Final-Recipient", "Action", "Status"], bob.Take(4).Select(h => h.Field));
+    }
+
+    [Fact]
+    public void OriginalRecipientField_KeepsA7BitForm_ForUtf8Addresses() =>
+        Assert.Equal("utf-8; j\\x{F6}rg@example.org", DsnBuilder.OriginalRecipientField(new OriginalRecipient("utf-8", "jörg@example.org")));
+
+    [Fact]
+    public async Task Relayed_SaysHandedOn_WithTheSuccessSubject()
+    {
+        MimeMessage dsn = await BuildAsync([new RecipientReport(Bob, ReportAction.Relayed, "2.0.0", "mx.example.org", "250 2.0.0 Ok: queued as 4F2", null, Samples.Attempted)]);
+
+        Assert.Equal("Successful Mail Delivery Report", dsn.Subject);
+        Assert.Equal("relayed", StatusOf(dsn).StatusGroups[1]["Action"]);
+        string text = TextOf(dsn);
+        Assert.Contains("does not send delivery reports", Flatten(text), StringComparison.Ordinal);
+        Assert.Contains("<bob@example.org>: handed on (2.0.0)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("What you can do", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -259,13 +309,18 @@ public sealed class DsnBuilderTests
     private static RecipientReport Failed(Mailbox recipient, string status, string remote, string reply) =>
         new(recipient, ReportAction.Failed, status, remote, reply, null, Samples.Attempted);
 
-    private static async Task<MimeMessage> BuildAsync(
-        IReadOnlyList<RecipientReport> reports, Envelope? envelope = null, DsnReturn returnContent = DsnReturn.Headers, string? originalEnvelopeId = null)
+    private static RecipientReport Delayed(Mailbox recipient) =>
+        new(recipient, ReportAction.Delayed, "4.4.1", null, null, "No answer from any MX host.", Samples.Attempted);
+
+    private static Envelope WithReturn(DsnReturn value) =>
+        Samples.Envelope(Samples.Alice, Bob) with { Parameters = new MailParameters { Return = value } };
+
+    private static async Task<MimeMessage> BuildAsync(IReadOnlyList<RecipientReport> reports, Envelope? envelope = null)
     {
         envelope ??= Samples.Envelope(Samples.Alice, Bob);
         var builder = new DsnBuilder(Samples.Options(), Samples.Clock());
         await using Stream original = Samples.ContentStream();
-        using MimeMessage dsn = await builder.BuildAsync(Samples.Message(envelope), reports, Samples.Alice, original, returnContent, originalEnvelopeId);
+        using MimeMessage dsn = await builder.BuildAsync(Samples.Message(envelope), reports, Samples.Alice, original);
         return await Samples.RoundTripAsync(dsn);
     }
 

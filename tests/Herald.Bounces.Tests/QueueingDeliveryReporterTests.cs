@@ -120,14 +120,11 @@ public sealed class QueueingDeliveryReporterTests
     {
         FakeTimeProvider clock = Samples.Clock();
         await using TempQueue queue = await TempQueue.OpenAsync(clock);
-        Envelope envelope = Samples.Envelope(Samples.Alice, Bob) with { Parameters = new MailParameters { Body = BodyType.EightBitMime } };
+        Envelope envelope = Samples.Envelope(Samples.Alice, Bob) with { Parameters = new MailParameters { Body = BodyType.EightBitMime, Return = DsnReturn.Full } };
         QueueId id = await Samples.CommitAsync(queue.Store, envelope, Samples.Content.Replace("noon", "noon, café?", StringComparison.Ordinal));
         QueuedMessage original = (await queue.Store.ReadAsync(id, CancellationToken.None))!;
         BounceOptions options = Samples.Options();
-        var reporter = new QueueingDeliveryReporter(queue.Store, new DsnBuilder(options, clock), options, clock, new CapturingLogger<QueueingDeliveryReporter>())
-        {
-            Return = DsnReturn.Full,
-        };
+        var reporter = new QueueingDeliveryReporter(queue.Store, new DsnBuilder(options, clock), options, clock, new CapturingLogger<QueueingDeliveryReporter>());
 
         await reporter.ReportAsync(original, [BobFailed], CancellationToken.None);
 

@@ -1,5 +1,6 @@
 // What `herald queue` does to the queue: run inside the server for the control channel, or directly on a stopped one.
 using System.Text;
+using Herald.Protocol.Commands;
 using Herald.Queue;
 using Herald.Queue.Reports;
 
@@ -154,7 +155,7 @@ internal sealed class QueueOperations(
 
     /// <summary>
     /// Gives up on every recipient not yet final: reports them Failed with 5.0.0 through the reporter (so the
-    /// sender gets a bounce, unless the sender is &lt;&gt;), then records them Bounced. The report is durable
+    /// sender gets a bounce, unless the sender is &lt;&gt; or asked NOTIFY without FAILURE), then records them Bounced. The report is durable
     /// before the recipients are recorded, so a crash in between can repeat the report but never lose it.
     /// A message left with only final recipients leaves the queue.
     /// </summary>
@@ -165,8 +166,9 @@ internal sealed class QueueOperations(
         RecipientStatus[] open = [.. message.Recipients.Where(r => !r.IsFinal)];
         if (open.Length > 0)
         {
-            RecipientReport[] reports = [.. open.Select(r => new RecipientReport(
-                message.Envelope.Recipients[r.Index], ReportAction.Failed, BounceStatus, null, null, BounceText, now))];
+            RecipientReport[] reports = [.. open
+                .Where(r => message.Envelope.ParametersOf(r.Index).Wants(DsnNotify.Failure))
+                .Select(r => new RecipientReport(message.Envelope.Recipients[r.Index], ReportAction.Failed, BounceStatus, null, null, BounceText, now))];
             await reporter.ReportAsync(message, reports, cancellationToken);
             await queue.RecordAsync(
                 message.Id,

@@ -2,7 +2,9 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Herald.Protocol.Addresses;
+using Herald.Protocol.Commands;
 using Herald.Queue;
+using Herald.Queue.Reports;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +16,8 @@ namespace Herald.Delivery.Local;
 /// domain that is not yet final is written to its Maildir and recorded Delivered; an I/O failure is
 /// recorded Deferred and tried again five minutes later. Recipients of other domains are left Pending
 /// for outbound delivery. A message whose recipients are all final leaves the queue: both services re-read
-/// the message after recording, so whichever of them records last removes it.
+/// the message after recording, so whichever of them records last removes it. A recipient whose sender asked
+/// NOTIFY=SUCCESS (RFC 3461) is reported "delivered" through the <see cref="IDeliveryReporter"/>.
 /// </summary>
 public sealed class LocalDeliveryService : BackgroundService
 {
@@ -26,28 +29,33 @@ public sealed class LocalDeliveryService : BackgroundService
     private readonly IQueueStore _queue;
     private readonly LocalDeliveryOptions _options;
     private readonly ILocalMailbox _mailbox;
+    private readonly IDeliveryReporter _reporter;
     private readonly TimeProvider _time;
     private readonly ILogger<LocalDeliveryService> _logger;
     private readonly HashSet<string> _localDomains;
     private readonly Channel<QueueId> _work = Channel.CreateUnbounded<QueueId>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<QueueId, ITimer> _retryTimers = new();
 
-    public LocalDeliveryService(IQueueStore queue, LocalDeliveryOptions options, TimeProvider time, ILogger<LocalDeliveryService> logger)
-        : this(queue, options, CreateMaildirWriter(options, time), time, logger)
+    public LocalDeliveryService(
+        IQueueStore queue, LocalDeliveryOptions options, IDeliveryReporter reporter, TimeProvider time, ILogger<LocalDeliveryService> logger)
+        : this(queue, options, CreateMaildirWriter(options, time), reporter, time, logger)
     {
     }
 
-    internal LocalDeliveryService(IQueueStore queue, LocalDeliveryOptions options, ILocalMailbox mailbox, TimeProvider time, ILogger<LocalDeliveryService> logger)
+    internal LocalDeliveryService(
+        IQueueStore queue, LocalDeliveryOptions options, ILocalMailbox mailbox, IDeliveryReporter reporter, TimeProvider time, ILogger<LocalDeliveryService> logger)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(mailbox);
+        ArgumentNullException.ThrowIfNull(reporter);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Hostname);
         _queue = queue;
         _options = options;
         _mailbox = mailbox;
+        _reporter = reporter;
         _time = time;
         _logger = logger;
         _localDomains = new HashSet<string>(options.LocalDomains ?? [], StringComparer.OrdinalIgnoreCase);
@@ -152,6 +160,11 @@ public sealed class LocalDeliveryService : BackgroundService
             }
 
             RecipientOutcome outcome = await DeliverOneAsync(message, status.Index, recipient, stoppingToken);
+            if (outcome.State == RecipientState.Delivered && message.Envelope.ParametersOf(status.Index).Wants(DsnNotify.Success))
+            {
+                // Before the record: until then the message cannot be complete, so its content is still there.
+                await ReportDeliveredAsync(message, recipient, outcome);
+            }
 
             // Recorded one by one: a crash after the second of three deliveries repeats only the third.
             await _queue.RecordAsync(id, [outcome], stoppingToken);
@@ -197,6 +210,21 @@ public sealed class LocalDeliveryService : BackgroundService
             _logger.LogWarning("{QueueId}: to=<{Recipient}>, relay={Relay}, status={Status} ({Reply}); next attempt at {NextAttempt:O}",
                 message.Id, target, LocalHost, "deferred", reply, at + RetryDelay);
             return new RecipientOutcome(index, RecipientState.Deferred, at, at + RetryDelay, reply, LocalHost);
+        }
+    }
+
+    private async Task ReportDeliveredAsync(QueuedMessage message, Mailbox recipient, RecipientOutcome outcome)
+    {
+        var report = new RecipientReport(
+            recipient, ReportAction.Delivered, LocalReplies.Delivered.Enhanced!.Value.ToString(), RemoteMta: null, Diagnostic: null, Explanation: null, outcome.At);
+        try
+        {
+            await _reporter.ReportAsync(message, [report], CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The delivery stands: a success report that never comes is better than the message delivered twice.
+            _logger.LogError(e, "{QueueId}: to=<{Recipient}>: the success report (NOTIFY=SUCCESS) could not be queued", message.Id, recipient);
         }
     }
 

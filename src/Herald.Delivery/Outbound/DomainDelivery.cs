@@ -268,7 +268,7 @@ internal sealed class DomainDelivery
             {
                 if (closing is not null)
                 {
-                    results.AddRange(chunk.Select(r => ToResult(r, closing, target)));
+                    results.AddRange(chunk.Select(r => ToResult(r, closing, session)));
                     continue;
                 }
 
@@ -278,11 +278,15 @@ internal sealed class DomainDelivery
                     message.ContentLength,
                     message.Envelope.Parameters.Body == BodyType.EightBitMime,
                     NeedsSmtpUtf8(message, chunk),
-                    () => _queue.OpenContent(message.Id));
+                    () => _queue.OpenContent(message.Id))
+                {
+                    Dsn = message.Envelope.Parameters,
+                    RecipientParameters = [.. chunk.Select(r => message.Envelope.ParametersOf(r.Index))],
+                };
                 TransactionOutcome outcome = await session.SendAsync(request, cancellationToken);
                 for (int i = 0; i < chunk.Length; i++)
                 {
-                    results.Add(ToResult(chunk[i], outcome.Recipients[i], target));
+                    results.Add(ToResult(chunk[i], outcome.Recipients[i], session));
                 }
 
                 if (outcome.PushBack)
@@ -311,8 +315,11 @@ internal sealed class DomainDelivery
         return results;
     }
 
-    private static RecipientResult ToResult(IndexedRecipient recipient, RecipientVerdict verdict, DeliveryTarget target) =>
-        new(recipient.Index, RecipientResult.KindOf(verdict.Reply), verdict.Reply, verdict.IsRemote, RecipientResult.StatusOf(verdict.Reply), target.Display, target.Host);
+    private static RecipientResult ToResult(IndexedRecipient recipient, RecipientVerdict verdict, SmtpClientSession session) =>
+        new(recipient.Index, RecipientResult.KindOf(verdict.Reply), verdict.Reply, verdict.IsRemote, RecipientResult.StatusOf(verdict.Reply), session.Target.Display, session.Target.Host)
+        {
+            NextHopReports = session.Capabilities.Dsn,
+        };
 
     /// <summary>Why one host (or one of its addresses) could not take the message.</summary>
     private sealed record HostFailure(SmtpReply Reply, bool IsRemote, OpenStage Stage, DeliveryTarget? Target);

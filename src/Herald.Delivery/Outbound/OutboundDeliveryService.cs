@@ -6,6 +6,7 @@ using Herald.Delivery.Outbound.Routing;
 using Herald.Delivery.Outbound.Smtp;
 using Herald.Dns;
 using Herald.Protocol.Addresses;
+using Herald.Protocol.Commands;
 using Herald.Protocol.Replies;
 using Herald.Queue;
 using Herald.Queue.Reports;
@@ -328,33 +329,63 @@ public sealed class OutboundDeliveryService : BackgroundService
         {
             RecipientStatus status = message.Recipients[result.Index];
             Mailbox recipient = message.Envelope.Recipients[result.Index];
+            RecipientParameters dsn = message.Envelope.ParametersOf(result.Index);
             switch (result.Kind)
             {
                 case ResultKind.Delivered:
-                    first.Add(new RecipientOutcome(result.Index, RecipientState.Delivered, at, null, result.Reply.ToString(), result.Host));
+                    var delivered = new RecipientOutcome(result.Index, RecipientState.Delivered, at, null, result.Reply.ToString(), result.Host);
                     Log(LogLevel.Information, message, recipient, result.Host, "sent", result.Reply.ToString(), null);
+                    if (dsn.Wants(DsnNotify.Success) && !result.NextHopReports)
+                    {
+                        // RFC 3461 §6.2.2: the next hop cannot report, so the sender hears "relayed" from here.
+                        reports.Add(Report(recipient, ReportAction.Relayed, result, at));
+                        afterReport.Add(delivered);
+                    }
+                    else
+                    {
+                        first.Add(delivered);
+                    }
+
                     break;
 
                 case ResultKind.Failed:
-                    reports.Add(Report(recipient, ReportAction.Failed, result, at));
-                    afterReport.Add(new RecipientOutcome(result.Index, RecipientState.Bounced, at, null, result.Reply.ToString(), result.Host));
+                    var bounced = new RecipientOutcome(result.Index, RecipientState.Bounced, at, null, result.Reply.ToString(), result.Host);
                     Log(LogLevel.Warning, message, recipient, result.Host, "bounced", result.Reply.ToString(), null);
+                    if (ReportsFailure(message, recipient, dsn))
+                    {
+                        reports.Add(Report(recipient, ReportAction.Failed, result, at));
+                        afterReport.Add(bounced);
+                    }
+                    else
+                    {
+                        first.Add(bounced);
+                    }
+
                     break;
 
                 case ResultKind.Deferred when expired:
                 case ResultKind.Waiting when expired:
                     string last = result.Kind == ResultKind.Deferred ? result.Reply.ToString() : status.LastReply ?? result.Reply.ToString();
                     SmtpReply expiry = OutboundReplies.Expired.Render(Describe(_options.MaxQueueLifetime), OutboundReplies.OneLine(last));
-                    reports.Add(new RecipientReport(
-                        recipient,
-                        ReportAction.Failed,
-                        expiry.Enhanced!.Value.ToString(),
-                        result.RemoteMta,
-                        result.Kind == ResultKind.Deferred && result.IsRemote ? result.Reply.ToString() : null,
-                        expiry.Text,
-                        at));
-                    afterReport.Add(new RecipientOutcome(result.Index, RecipientState.Bounced, at, null, expiry.ToString(), result.Host));
+                    var gaveUp = new RecipientOutcome(result.Index, RecipientState.Bounced, at, null, expiry.ToString(), result.Host);
                     Log(LogLevel.Warning, message, recipient, result.Host, "expired", expiry.ToString(), null);
+                    if (ReportsFailure(message, recipient, dsn))
+                    {
+                        reports.Add(new RecipientReport(
+                            recipient,
+                            ReportAction.Failed,
+                            expiry.Enhanced!.Value.ToString(),
+                            result.RemoteMta,
+                            result.Kind == ResultKind.Deferred && result.IsRemote ? result.Reply.ToString() : null,
+                            expiry.Text,
+                            at));
+                        afterReport.Add(gaveUp);
+                    }
+                    else
+                    {
+                        first.Add(gaveUp);
+                    }
+
                     break;
 
                 case ResultKind.Deferred:
@@ -375,12 +406,13 @@ public sealed class OutboundDeliveryService : BackgroundService
             }
         }
 
-        // One delay warning per message, once it has waited DelayWarningAfter (RFC 3464 action "delayed").
+        // One delay warning per message, once it has waited DelayWarningAfter (RFC 3464 action "delayed"), to
+        // the recipients whose sender did not opt out of it with NOTIFY.
         bool warn = _options.DelayWarningsEnabled && !message.DelayReported && deferred.Count > 0
             && at >= arrived + _options.DelayWarningAfter!.Value;
         foreach ((RecipientResult result, RecipientOutcome outcome) in deferred)
         {
-            if (warn)
+            if (warn && message.Envelope.ParametersOf(result.Index).Wants(DsnNotify.Delay))
             {
                 reports.Add(Report(message.Envelope.Recipients[result.Index], ReportAction.Delayed, result, at));
                 afterReport.Add(outcome with { DelayReported = true });
@@ -403,10 +435,11 @@ public sealed class OutboundDeliveryService : BackgroundService
             catch (Exception e)
             {
                 // Not reported, so not recorded: the failed recipients stay as they were and come back in a
-                // while, and the delay warning is still owed.
-                _logger.LogError(e, "{QueueId}: reporting {Count} recipient(s) failed; their outcome is not recorded and they are tried again in {Delay}",
+                // while, and the delay warning is still owed. A delivery is recorded all the same: sending the
+                // message twice would be worse than a success report that never comes.
+                _logger.LogError(e, "{QueueId}: reporting {Count} recipient(s) failed; failures are not recorded and are tried again in {Delay}",
                     message.Id, reports.Count, _options.MinBackoff);
-                afterReport = [.. afterReport.Where(o => o.State == RecipientState.Deferred).Select(o => o with { DelayReported = false })];
+                afterReport = [.. afterReport.Where(o => o.State != RecipientState.Bounced).Select(o => o with { DelayReported = false })];
                 wake = Earliest(wake, at + _options.MinBackoff);
             }
         }
@@ -439,6 +472,19 @@ public sealed class OutboundDeliveryService : BackgroundService
             _logger.LogInformation("{QueueId}: left the queue during delivery; {Count} outcome(s) not recorded", id, outcomes.Count);
             return false;
         }
+    }
+
+    /// <summary>Whether the sender is told of this recipient's failure; logs it when the sender asked not to be.</summary>
+    private bool ReportsFailure(QueuedMessage message, Mailbox recipient, RecipientParameters dsn)
+    {
+        if (dsn.Wants(DsnNotify.Failure))
+        {
+            return true;
+        }
+
+        _logger.LogInformation("{QueueId}: to=<{Recipient}>: no failure report: the sender asked NOTIFY={Notify}",
+            message.Id, recipient, DsnParameterValues.Notify(dsn.Notify ?? DsnNotify.None));
+        return false;
     }
 
     private static RecipientReport Report(Mailbox recipient, ReportAction action, RecipientResult result, DateTimeOffset at) =>

@@ -37,6 +37,12 @@ internal sealed record RecipientResult(
     /// <summary>For <see cref="ResultKind.Waiting"/>: when the first suspended host may be tried again.</summary>
     public DateTimeOffset? WaitUntil { get; init; }
 
+    /// <summary>
+    /// For <see cref="ResultKind.Delivered"/>: the host that took the message offered DSN and was given the
+    /// sender's DSN parameters, so any report from here on is its to send (RFC 3461 §6.2.2).
+    /// </summary>
+    public bool NextHopReports { get; init; }
+
     /// <summary>The enhanced code a reply carries, or the generic one of its class (RFC 3463 §3.1: X.0.0).</summary>
     public static string StatusOf(SmtpReply reply)
     {

@@ -33,7 +33,7 @@ public sealed record EhloCommand(string Domain) : SmtpCommand(SmtpVerb.Ehlo);
 public sealed record MailCommand(Mailbox? ReversePath, MailParameters Parameters) : SmtpCommand(SmtpVerb.Mail);
 
 /// <summary>RCPT TO; a recipient with an empty domain is the bare <c>&lt;Postmaster&gt;</c> (RFC 5321 §4.1.1.3).</summary>
-public sealed record RcptCommand(Mailbox Recipient) : SmtpCommand(SmtpVerb.Rcpt);
+public sealed record RcptCommand(Mailbox Recipient, RecipientParameters Parameters) : SmtpCommand(SmtpVerb.Rcpt);
 
 public sealed record DataCommand() : SmtpCommand(SmtpVerb.Data);
 

@@ -20,6 +20,9 @@ internal enum RecordType : byte
     ClientAddress = (byte)'C',
     HeloName = (byte)'H',
     AuthenticatedAs = (byte)'A',
+    DsnReturn = (byte)'D',
+    EnvelopeId = (byte)'I',
+    RecipientDsn = (byte)'O',
     ContentMarker = (byte)'M',
     End = (byte)'E',
 }
@@ -102,6 +105,29 @@ internal static class QueueFileFormat
         if (parameters.SmtpUtf8)
         {
             WriteRecord(buffer, RecordType.SmtpUtf8, []);
+        }
+
+        if (parameters.Return is DsnReturn ret)
+        {
+            WriteRecord(buffer, RecordType.DsnReturn, [ret == DsnReturn.Full ? (byte)1 : (byte)0]);
+        }
+
+        if (parameters.EnvelopeId is string envelopeId)
+        {
+            WriteRecord(buffer, RecordType.EnvelopeId, Utf8.GetBytes(envelopeId));
+        }
+
+        if (envelope.RecipientParameters.Count > envelope.Recipients.Count)
+        {
+            throw new ArgumentException("More recipient parameters than recipients.", nameof(envelope));
+        }
+
+        for (int i = 0; i < envelope.RecipientParameters.Count; i++)
+        {
+            if (envelope.RecipientParameters[i] is { Notify: not null } or { OriginalRecipient: not null })
+            {
+                WriteRecord(buffer, RecordType.RecipientDsn, EncodeRecipientDsn(i, envelope.RecipientParameters[i]));
+            }
         }
 
         WriteRecord(buffer, RecordType.ClientAddress, Utf8.GetBytes(envelope.Client.Address));
@@ -248,6 +274,49 @@ internal static class QueueFileFormat
         return bytes;
     }
 
+    // Recipient DSN parameters: the recipient's index (32 bits), NOTIFY's flags (one octet, 0 when not given),
+    // then ORCPT as its address type's length (16 bits), the type and the address, UTF-8; both empty when not given.
+    private static byte[] EncodeRecipientDsn(int index, RecipientParameters parameters)
+    {
+        byte[] type = Utf8.GetBytes(parameters.OriginalRecipient?.AddressType ?? string.Empty);
+        byte[] address = Utf8.GetBytes(parameters.OriginalRecipient?.Address ?? string.Empty);
+        byte[] bytes = new byte[4 + 1 + 2 + type.Length + address.Length];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, index);
+        bytes[4] = (byte)(parameters.Notify ?? DsnNotify.None);
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(5), checked((ushort)type.Length));
+        type.CopyTo(bytes, 7);
+        address.CopyTo(bytes, 7 + type.Length);
+        return bytes;
+    }
+
+    private static bool TryDecodeRecipientDsn(ReadOnlySpan<byte> payload, out int index, out RecipientParameters? parameters)
+    {
+        index = -1;
+        parameters = null;
+        const DsnNotify known = DsnNotify.Never | DsnNotify.Success | DsnNotify.Failure | DsnNotify.Delay;
+        if (payload.Length < 7 || (payload[4] & ~(int)known) != 0)
+        {
+            return false;
+        }
+
+        index = BinaryPrimitives.ReadInt32BigEndian(payload);
+        int typeLength = BinaryPrimitives.ReadUInt16BigEndian(payload[5..]);
+        if (index < 0 || typeLength > payload.Length - 7
+            || !TryDecodeString(payload.Slice(7, typeLength), out string? type)
+            || !TryDecodeString(payload[(7 + typeLength)..], out string? address)
+            || (type.Length == 0) != (address.Length == 0))
+        {
+            return false;
+        }
+
+        parameters = new RecipientParameters
+        {
+            Notify = payload[4] == 0 ? null : (DsnNotify)payload[4],
+            OriginalRecipient = type.Length == 0 ? null : new OriginalRecipient(type, address),
+        };
+        return true;
+    }
+
     private static bool TryDecodeMailbox(ReadOnlySpan<byte> payload, out Mailbox? mailbox)
     {
         mailbox = null;
@@ -295,6 +364,9 @@ internal static class QueueFileFormat
         private string? _clientAddress;
         private string? _heloName;
         private string? _authenticatedAs;
+        private DsnReturn? _return;
+        private string? _envelopeId;
+        private readonly Dictionary<int, RecipientParameters> _recipientDsn = [];
 
         public string? Add(RecordType type, ReadOnlySpan<byte> payload)
         {
@@ -383,6 +455,23 @@ internal static class QueueFileFormat
                 case RecordType.AuthenticatedAs:
                     return _authenticatedAs is null && TryDecodeString(payload, out _authenticatedAs) ? null : "duplicate or malformed";
 
+                case RecordType.DsnReturn:
+                    if (_return is not null || payload.Length != 1 || payload[0] > 1)
+                    {
+                        return "duplicate or malformed";
+                    }
+
+                    _return = payload[0] == 1 ? DsnReturn.Full : DsnReturn.Headers;
+                    return null;
+
+                case RecordType.EnvelopeId:
+                    return _envelopeId is null && TryDecodeString(payload, out _envelopeId) ? null : "duplicate or malformed";
+
+                case RecordType.RecipientDsn:
+                    return TryDecodeRecipientDsn(payload, out int index, out RecipientParameters? dsn) && _recipientDsn.TryAdd(index, dsn!)
+                        ? null
+                        : "duplicate or malformed";
+
                 default:
                     return "unknown record type";
             }
@@ -396,8 +485,19 @@ internal static class QueueFileFormat
                 return "a required envelope record is missing";
             }
 
-            var parameters = new MailParameters { Size = _size, Body = _body.Value, SmtpUtf8 = _smtpUtf8 };
-            envelope = new Envelope(_sender, _recipients, parameters, new ClientInfo(_clientAddress, _heloName, _authenticatedAs), _arrivedAt.Value);
+            if (_recipientDsn.Keys.Any(index => index >= _recipients.Count))
+            {
+                return "recipient parameters for a recipient that is not there";
+            }
+
+            var parameters = new MailParameters { Size = _size, Body = _body.Value, SmtpUtf8 = _smtpUtf8, Return = _return, EnvelopeId = _envelopeId };
+            RecipientParameters[] recipientParameters = _recipientDsn.Count == 0
+                ? []
+                : [.. Enumerable.Range(0, _recipients.Count).Select(i => _recipientDsn.GetValueOrDefault(i, RecipientParameters.None))];
+            envelope = new Envelope(_sender, _recipients, parameters, new ClientInfo(_clientAddress, _heloName, _authenticatedAs), _arrivedAt.Value)
+            {
+                RecipientParameters = recipientParameters,
+            };
             return null;
         }
     }

@@ -3,7 +3,7 @@ using Herald.Protocol.Addresses;
 
 namespace Herald.Queue.Reports;
 
-/// <summary>The RFC 3464 Action field: what happened to the recipient.</summary>
+/// <summary>The RFC 3464 Action field: what happened to the recipient, the one a sender most needs to hear first.</summary>
 public enum ReportAction
 {
     /// <summary>Given up on: a permanent failure, or the queue lifetime ran out.</summary>
@@ -11,6 +11,12 @@ public enum ReportAction
 
     /// <summary>Still trying; a delay warning.</summary>
     Delayed,
+
+    /// <summary>
+    /// Handed to a next hop that does not offer DSN, so no later report can come (RFC 3464 §2.3.3); reported only
+    /// where the sender asked for success reports (NOTIFY=SUCCESS).
+    /// </summary>
+    Relayed,
 
     /// <summary>Delivered, reported only where the sender asked for it (NOTIFY=SUCCESS).</summary>
     Delivered,

@@ -18,6 +18,7 @@ internal static class EhloReply
             "ENHANCEDSTATUSCODES",                                                    // RFC 2034
             "SMTPUTF8",                                                               // RFC 6531
             "CHUNKING",                                                               // RFC 3030 (BINARYMIME is not offered)
+            "DSN",                                                                    // RFC 3461
         ];
         if (offerStartTls)
         {

@@ -1,4 +1,5 @@
 // The command handlers of a session: each gives exactly one reply from the catalog.
+using System.Text;
 using Herald.Policy;
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
@@ -127,6 +128,12 @@ internal sealed partial class SmtpSession
             return Refuse(SmtpReplies.Utf8NotAnnounced.Render($"<{recipient}>"));
         }
 
+        if (rcpt.Parameters.OriginalRecipient is { } original && !Ascii.IsValid(original.Address) && !_transaction.Parameters.SmtpUtf8)
+        {
+            // RFC 6533 §3: a utf-8 ORCPT may carry raw UTF-8 only in a session that said SMTPUTF8.
+            return Refuse(SmtpReplies.Utf8NotAnnounced.Render("ORCPT=" + original));
+        }
+
         if (_transaction.Recipients.Count >= _services.Options.Limits.MaxRecipients)
         {
             return Reply(SmtpReplies.TooManyRecipients.Render());
@@ -139,7 +146,7 @@ internal sealed partial class SmtpSession
             return decision.Reply!.IsPermanent ? Refuse(decision.Reply!) : Reply(decision.Reply!);
         }
 
-        _transaction.AddRecipient(recipient);
+        _transaction.AddRecipient(recipient, rcpt.Parameters);
         _state = SessionState.RecipientsGiven;
         return Reply(SmtpReplies.RecipientOk.Render());
     }
@@ -184,7 +191,10 @@ internal sealed partial class SmtpSession
             [.. _transaction.Recipients],
             _transaction.Parameters,
             new ClientInfo(ClientAddress, Client.HeloName ?? string.Empty, Client.AuthenticatedAs),
-            _services.Time.GetUtcNow());
+            _services.Time.GetUtcNow())
+        {
+            RecipientParameters = [.. _transaction.RecipientParameters],
+        };
         try
         {
             return await _services.Queue.CreateAsync(envelope, abort).ConfigureAwait(false);

@@ -8,12 +8,16 @@ namespace Herald.Server.Sessions;
 internal sealed class SmtpTransaction
 {
     private readonly List<Mailbox> _recipients = [];
+    private readonly List<RecipientParameters> _recipientParameters = [];
 
     public Mailbox? Sender { get; private set; }
 
     public MailParameters Parameters { get; private set; } = MailParameters.None;
 
     public IReadOnlyList<Mailbox> Recipients => _recipients;
+
+    /// <summary>The RCPT parameters, index for index with <see cref="Recipients"/>.</summary>
+    public IReadOnlyList<RecipientParameters> RecipientParameters => _recipientParameters;
 
     /// <summary>RCPT commands tried in this transaction, accepted or not: DATA then says 554 rather than 503.</summary>
     public int RecipientsTried { get; set; }
@@ -23,15 +27,17 @@ internal sealed class SmtpTransaction
         Sender = sender;
         Parameters = parameters;
         _recipients.Clear();
+        _recipientParameters.Clear();
         RecipientsTried = 0;
     }
 
-    public void AddRecipient(Mailbox recipient)
+    public void AddRecipient(Mailbox recipient, RecipientParameters parameters)
     {
-        // RFC 5321 §3.3: duplicates are legal; one copy is enough.
+        // RFC 5321 §3.3: duplicates are legal; one copy is enough, with the parameters it came with first.
         if (!_recipients.Contains(recipient))
         {
             _recipients.Add(recipient);
+            _recipientParameters.Add(parameters);
         }
     }
 

@@ -21,6 +21,7 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
     private readonly CapturingLogger<LocalDeliveryService> _logger = new();
     private readonly List<FileQueueStore> _stores = [];
     private readonly List<LocalDeliveryService> _services = [];
+    private readonly RecordingReporter _reporter = new();
 
     private string QueueDirectory => Path.Combine(_root.Path, "queue");
 
@@ -200,8 +201,8 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
     private LocalDeliveryService CreateService(IQueueStore store, ILocalMailbox? mailbox = null)
     {
         LocalDeliveryService service = mailbox is null
-            ? new LocalDeliveryService(store, Options, _time, _logger)
-            : new LocalDeliveryService(store, Options, mailbox, _time, _logger);
+            ? new LocalDeliveryService(store, Options, _reporter, _time, _logger)
+            : new LocalDeliveryService(store, Options, mailbox, _reporter, _time, _logger);
         _services.Add(service);
         return service;
     }

@@ -115,9 +115,17 @@ internal sealed class OutboundHarness : IAsyncDisposable
         CommitAsync(sender, recipients, "Subject: test\r\n\r\nHello.\r\n");
 
     public async Task<QueueId> CommitAsync(
-        Mailbox? sender, IReadOnlyList<Mailbox> recipients, string content, DateTimeOffset? arrivedAt = null, MailParameters? parameters = null)
+        Mailbox? sender,
+        IReadOnlyList<Mailbox> recipients,
+        string content,
+        DateTimeOffset? arrivedAt = null,
+        MailParameters? parameters = null,
+        IReadOnlyList<RecipientParameters>? recipientParameters = null)
     {
-        var envelope = new Envelope(sender, recipients, parameters ?? MailParameters.None, new ClientInfo("192.0.2.10", "client.example"), arrivedAt ?? Time.GetUtcNow());
+        var envelope = new Envelope(sender, recipients, parameters ?? MailParameters.None, new ClientInfo("192.0.2.10", "client.example"), arrivedAt ?? Time.GetUtcNow())
+        {
+            RecipientParameters = recipientParameters ?? [],
+        };
         await using IMessageWriter writer = await Store.CreateAsync(envelope, CancellationToken.None);
         await writer.WriteAsync(Encoding.UTF8.GetBytes(content), CancellationToken.None);
         await writer.CommitAsync(CancellationToken.None);

@@ -196,7 +196,7 @@ public sealed class ScheduleTests : IAsyncDisposable
         IReadOnlyList<ScriptedSmtpPeer> peers = _h.StartPeers(new PeerScript(), "127.0.0.2");
         await _h.StartAsync();
         using var mail = new TempDirectory();
-        using var local = new LocalDeliveryService(_h.Store, new LocalDeliveryOptions(mail.Path, ["localhost", "herald.test"], "herald.test"), _h.Time, NullLogger<LocalDeliveryService>.Instance);
+        using var local = new LocalDeliveryService(_h.Store, new LocalDeliveryOptions(mail.Path, ["localhost", "herald.test"], "herald.test"), _h.Reporter, _h.Time, NullLogger<LocalDeliveryService>.Instance);
         var localHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         local.MessageHandled += _ => localHandled.TrySetResult();
         await local.StartAsync(CancellationToken.None);

@@ -18,6 +18,8 @@ public sealed class SmtpCommandParserTests
         "MAIL FROM:<>\r\n",
         "RCPT TO:<\"john smith\"@example.org>\r\n",
         "RCPT TO:<@relay.example,@other.example:bob@example.org>\r\n",
+        "MAIL FROM:<a@b.example> RET=FULL ENVID=QQ+2B1\r\n",
+        "RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.org\r\n",
         "DATA\r\n",
         "RSET\r\n",
         "NOOP\r\n",
@@ -132,7 +134,9 @@ public sealed class SmtpCommandParserTests
     [Theory]
     [InlineData("MAIL FROM:<a@b.example> FOO=BAR", "FOO")]
     [InlineData("MAIL FROM:<a@b.example> BODY=BINARYMIME", "BODY=BINARYMIME")]
-    [InlineData("RCPT TO:<a@b.example> NOTIFY=NEVER", "NOTIFY")]
+    [InlineData("RCPT TO:<a@b.example> XNOTIFY=NEVER", "XNOTIFY")]
+    [InlineData("RCPT TO:<a@b.example> RET=FULL", "RET")]
+    [InlineData("MAIL FROM:<a@b.example> NOTIFY=NEVER", "NOTIFY")]
     public void UnknownParameters_Get555_5_5_4(string line, string named)
     {
         SmtpReply error = AssertError(line, 555, "5.5.4");
@@ -144,7 +148,106 @@ public sealed class SmtpCommandParserTests
     [InlineData("MAIL FROM:<a@b.example> SIZE=1 SIZE=2")]
     [InlineData("MAIL FROM:<a@b.example> SMTPUTF8=yes")]
     [InlineData("MAIL FROM:<a@b.example> SIZE=")]
+    [InlineData("MAIL FROM:<a@b.example> RET=BODY")]
+    [InlineData("MAIL FROM:<a@b.example> RET")]
+    [InlineData("MAIL FROM:<a@b.example> RET=FULL RET=HDRS")]
+    [InlineData("MAIL FROM:<a@b.example> ENVID=a+2")]
+    [InlineData("MAIL FROM:<a@b.example> ENVID=tab+09here")]
+    [InlineData("MAIL FROM:<a@b.example> ENVID=é")]
+    [InlineData("MAIL FROM:<a@b.example> AUTH=bad+zz")]
+    [InlineData("RCPT TO:<a@b.example> NOTIFY=NEVER,SUCCESS")]
+    [InlineData("RCPT TO:<a@b.example> NOTIFY=SUCCESS,SUCCESS")]
+    [InlineData("RCPT TO:<a@b.example> NOTIFY=SOMETIMES")]
+    [InlineData("RCPT TO:<a@b.example> NOTIFY=SUCCESS,")]
+    [InlineData("RCPT TO:<a@b.example> NOTIFY")]
+    [InlineData("RCPT TO:<a@b.example> NOTIFY=NEVER notify=NEVER")]
+    [InlineData("RCPT TO:<a@b.example> ORCPT=a@b.example")]
+    [InlineData("RCPT TO:<a@b.example> ORCPT=;a@b.example")]
+    [InlineData("RCPT TO:<a@b.example> ORCPT=rfc822;")]
+    [InlineData("RCPT TO:<a@b.example> ORCPT=rfc 822;a@b.example")]
+    [InlineData("RCPT TO:<a@b.example> ORCPT=rfc822;é@b.example")]
     public void BadParameterValues_Get501_5_5_4(string line) => AssertError(line, 501, "5.5.4");
+
+    [Fact]
+    public void Mail_ParsesTheDsnParameters_AndDecodesEnvid()
+    {
+        MailCommand mail = Parse<MailCommand>("MAIL FROM:<a@b.example> RET=hdrs ENVID=QQ+2B314159+3D");
+        Assert.Equal(DsnReturn.Headers, mail.Parameters.Return);
+        Assert.Equal("QQ+314159=", mail.Parameters.EnvelopeId);
+        Assert.Equal(DsnReturn.Full, Parse<MailCommand>("MAIL FROM:<> RET=FULL").Parameters.Return);
+    }
+
+    [Fact]
+    public void Mail_WithoutDsnParameters_LeavesThemUnset()
+    {
+        MailCommand mail = Parse<MailCommand>("MAIL FROM:<a@b.example>");
+        Assert.Null(mail.Parameters.Return);
+        Assert.Null(mail.Parameters.EnvelopeId);
+    }
+
+    [Fact]
+    public void Envid_OfMoreThan100Characters_Gets501() =>
+        AssertError("MAIL FROM:<a@b.example> ENVID=" + new string('x', 101), 501, "5.5.4");
+
+    [Theory]
+    [InlineData("AUTH=<>")]
+    [InlineData("AUTH=alice+40example.org")]
+    public void Mail_AcceptsTheAuthParameter(string parameter) =>
+        Assert.Equal("a@b.example", Parse<MailCommand>("MAIL FROM:<a@b.example> " + parameter).ReversePath!.ToString());
+
+    [Theory]
+    [InlineData("NOTIFY=NEVER", DsnNotify.Never)]
+    [InlineData("NOTIFY=SUCCESS", DsnNotify.Success)]
+    [InlineData("NOTIFY=failure,delay", DsnNotify.Failure | DsnNotify.Delay)]
+    [InlineData("NOTIFY=DELAY,SUCCESS,FAILURE", DsnNotify.Success | DsnNotify.Failure | DsnNotify.Delay)]
+    public void Rcpt_ParsesNotify(string parameter, DsnNotify expected) =>
+        Assert.Equal(expected, Parse<RcptCommand>("RCPT TO:<a@b.example> " + parameter).Parameters.Notify);
+
+    [Fact]
+    public void Rcpt_ParsesOrcpt_DecodingXtext_AndLowerCasingTheType()
+    {
+        RcptCommand rcpt = Parse<RcptCommand>("RCPT TO:<a@b.example> ORCPT=RFC822;Bob+2BAlias@example.org NOTIFY=SUCCESS");
+        Assert.Equal(new OriginalRecipient("rfc822", "Bob+Alias@example.org"), rcpt.Parameters.OriginalRecipient);
+        Assert.Equal(DsnNotify.Success, rcpt.Parameters.Notify);
+    }
+
+    [Fact]
+    public void Rcpt_TakesRawUtf8_OnlyInAUtf8TypeOrcpt()
+    {
+        RcptCommand rcpt = Parse<RcptCommand>("RCPT TO:<a@b.example> ORCPT=utf-8;jörg@example.org");
+        Assert.Equal(new OriginalRecipient("utf-8", "jörg@example.org"), rcpt.Parameters.OriginalRecipient);
+    }
+
+    [Fact]
+    public void Rcpt_WithoutParameters_HasNone()
+    {
+        RcptCommand rcpt = Parse<RcptCommand>("RCPT TO:<a@b.example>");
+        Assert.Same(RecipientParameters.None, rcpt.Parameters);
+        Assert.True(rcpt.Parameters.Wants(DsnNotify.Failure));
+        Assert.True(rcpt.Parameters.Wants(DsnNotify.Delay));
+        Assert.False(rcpt.Parameters.Wants(DsnNotify.Success));
+    }
+
+    [Fact]
+    public void Orcpt_OfMoreThan500Characters_Gets501() =>
+        AssertError("RCPT TO:<a@b.example> ORCPT=rfc822;" + new string('x', 490) + "@b.example", 501, "5.5.4");
+
+    [Theory]
+    [InlineData(DsnNotify.Never, "NEVER")]
+    [InlineData(DsnNotify.Success | DsnNotify.Delay, "SUCCESS,DELAY")]
+    [InlineData(DsnNotify.Failure, "FAILURE")]
+    public void NotifyValue_RoundTripsThroughTheParser(DsnNotify notify, string value)
+    {
+        Assert.Equal(value, DsnParameterValues.Notify(notify));
+        Assert.Equal(notify, Parse<RcptCommand>("RCPT TO:<a@b.example> NOTIFY=" + value).Parameters.Notify);
+    }
+
+    [Fact]
+    public void NotifyNever_WantsNothing()
+    {
+        var never = new RecipientParameters { Notify = DsnNotify.Never };
+        Assert.False(never.Wants(DsnNotify.Success) || never.Wants(DsnNotify.Failure) || never.Wants(DsnNotify.Delay));
+    }
 
     [Theory]
     [InlineData("XYZZY")]

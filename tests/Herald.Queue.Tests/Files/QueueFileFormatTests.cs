@@ -35,6 +35,75 @@ public sealed class QueueFileFormatTests
     }
 
     [Fact]
+    public void Header_DsnParameters_RoundTrip()
+    {
+        Envelope sent = Sample with
+        {
+            Recipients = [new Mailbox("bob", "example.org"), new Mailbox("carol", "example.net"), new Mailbox("用户", "例子.广告")],
+            Parameters = Sample.Parameters with { Return = DsnReturn.Full, EnvelopeId = "QQ+314159=" },
+            RecipientParameters =
+            [
+                new RecipientParameters { Notify = DsnNotify.Success | DsnNotify.Failure, OriginalRecipient = new OriginalRecipient("rfc822", "Bob.Alias@example.org") },
+                RecipientParameters.None,
+                new RecipientParameters { Notify = DsnNotify.Never, OriginalRecipient = new OriginalRecipient("utf-8", "用户@例子.广告") },
+            ],
+        };
+
+        Assert.Equal(HeaderStatus.Valid, QueueFileFormat.TryParseHeader(QueueFileFormat.EncodeHeader(sent), out Envelope? read, out _, out string? error));
+
+        Assert.Null(error);
+        Assert.Equal(sent.Parameters, read!.Parameters);
+        Assert.Equal(sent.RecipientParameters, read.RecipientParameters);
+        Assert.Equal(DsnNotify.Never, read.ParametersOf(2).Notify);
+        Assert.Same(RecipientParameters.None, read.ParametersOf(1));
+    }
+
+    [Fact]
+    public void Header_OnlyOrcpt_KeepsNotifyUnset()
+    {
+        Envelope sent = Sample with { RecipientParameters = [new RecipientParameters { OriginalRecipient = new OriginalRecipient("rfc822", "b@example.org") }] };
+
+        Assert.Equal(HeaderStatus.Valid, QueueFileFormat.TryParseHeader(QueueFileFormat.EncodeHeader(sent), out Envelope? read, out _, out _));
+
+        Assert.Null(read!.ParametersOf(0).Notify);
+        Assert.Equal(sent.RecipientParameters[0], read.ParametersOf(0));
+        Assert.Same(RecipientParameters.None, read.ParametersOf(1));
+    }
+
+    [Fact]
+    public void Header_WithoutDsnParameters_WritesNoDsnRecords()
+    {
+        byte[] plain = QueueFileFormat.EncodeHeader(Sample);
+        byte[] noneGiven = QueueFileFormat.EncodeHeader(Sample with { RecipientParameters = [RecipientParameters.None, RecipientParameters.None] });
+
+        Assert.Equal(plain, noneGiven);
+        QueueFileFormat.TryParseHeader(plain, out Envelope? read, out _, out _);
+        Assert.Empty(read!.RecipientParameters);
+    }
+
+    [Theory]
+    [InlineData(1, 2)]     // a recipient index with no R record
+    [InlineData(0, 0x10)]  // a NOTIFY flag that does not exist
+    public void Header_BadRecipientDsnRecord_IsInvalid(int index, byte notify)
+    {
+        byte[] payload = [0, 0, 0, (byte)index, notify, 0, 0];
+        byte[] header = Build(Record('T', Time()), Record('S', []), Record('R', Mailbox("b", "x")), Record('B', [0]),
+            Record('C', "1.2.3.4"u8.ToArray()), Record('H', "h"u8.ToArray()), Record('O', payload));
+
+        Assert.Equal(HeaderStatus.Invalid, QueueFileFormat.TryParseHeader(header, out _, out _, out _));
+    }
+
+    [Fact]
+    public void Header_TwoDsnRecordsForOneRecipient_AreInvalid()
+    {
+        byte[] payload = [0, 0, 0, 0, 2, 0, 0];
+        byte[] header = Build(Record('T', Time()), Record('S', []), Record('R', Mailbox("b", "x")), Record('B', [0]),
+            Record('C', "1.2.3.4"u8.ToArray()), Record('H', "h"u8.ToArray()), Record('O', payload), Record('O', payload));
+
+        Assert.Equal(HeaderStatus.Invalid, QueueFileFormat.TryParseHeader(header, out _, out _, out _));
+    }
+
+    [Fact]
     public void Header_EveryPrefix_IsIncomplete()
     {
         byte[] header = QueueFileFormat.EncodeHeader(Sample);

@@ -27,6 +27,9 @@ internal sealed record ServerCapabilities
     /// <summary>RFC 2034.</summary>
     public bool EnhancedStatusCodes { get; init; }
 
+    /// <summary>RFC 3461: the server takes RET, ENVID, NOTIFY and ORCPT, and reports from there on.</summary>
+    public bool Dsn { get; init; }
+
     /// <summary>Reads the keywords from the second line on; the first line is the server's name and greeting.</summary>
     public static ServerCapabilities Parse(SmtpReply ehlo)
     {
@@ -61,6 +64,9 @@ internal sealed record ServerCapabilities
                     break;
                 case "ENHANCEDSTATUSCODES":
                     capabilities = capabilities with { EnhancedStatusCodes = true };
+                    break;
+                case "DSN":
+                    capabilities = capabilities with { Dsn = true };
                     break;
                 default:
                     break;

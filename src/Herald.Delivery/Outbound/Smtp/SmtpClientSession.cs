@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Herald.Protocol.Addresses;
+using Herald.Protocol.Commands;
 using Herald.Protocol.Replies;
 
 namespace Herald.Delivery.Outbound.Smtp;
@@ -47,7 +48,14 @@ internal sealed record TransactionRequest(
     long Size,
     bool EightBitMime,
     bool SmtpUtf8,
-    Func<Stream> OpenContent);
+    Func<Stream> OpenContent)
+{
+    /// <summary>The sender's RET and ENVID (RFC 3461), passed on when the server offers DSN.</summary>
+    public MailParameters Dsn { get; init; } = MailParameters.None;
+
+    /// <summary>NOTIFY and ORCPT, index for index with <see cref="Recipients"/> (or empty), passed on when the server offers DSN.</summary>
+    public IReadOnlyList<RecipientParameters> RecipientParameters { get; init; } = [];
+}
 
 /// <summary>The reply that decided one recipient: the host's, or our own words when the connection broke.</summary>
 internal sealed record RecipientVerdict(SmtpReply Reply, bool IsRemote);
@@ -60,7 +68,7 @@ internal sealed record TransactionOutcome(IReadOnlyList<RecipientVerdict> Recipi
 
 /// <summary>
 /// An SMTP client session (RFC 5321) over a socket, with STARTTLS (RFC 3207), PIPELINING (RFC 2920),
-/// SIZE (RFC 1870), 8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531). Replies are read with
+/// SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531) and DSN (RFC 3461). Replies are read with
 /// <see cref="SmtpReplyReader"/>; every wait has the timeout of RFC 5321 §4.5.3.2 on the given
 /// <see cref="TimeProvider"/>. A session can carry several transactions; between them it can sit idle
 /// in <see cref="SmtpConnectionPool"/> with a read pending, so that a reply the server sends on its own
@@ -189,9 +197,9 @@ internal sealed class SmtpClientSession : IAsyncDisposable
             {
                 // RFC 2920 §3.1: MAIL, the RCPTs and DATA go in one group; the replies come back in order.
                 var group = new StringBuilder(mail).Append("\r\n");
-                foreach (Mailbox recipient in request.Recipients)
+                for (int i = 0; i < count; i++)
                 {
-                    group.Append("RCPT TO:<").Append(recipient).Append(">\r\n");
+                    group.Append(RcptCommand(request, i)).Append("\r\n");
                 }
 
                 group.Append("DATA\r\n");
@@ -216,7 +224,7 @@ internal sealed class SmtpClientSession : IAsyncDisposable
                 stage = "sending RCPT TO";
                 if (!pipelining)
                 {
-                    await WriteLineAsync($"RCPT TO:<{request.Recipients[i]}>", timeouts.Command, stage, cancellationToken);
+                    await WriteLineAsync(RcptCommand(request, i), timeouts.Command, stage, cancellationToken);
                 }
 
                 SmtpReply rcptReply = await ReadReplyAsync(timeouts.Command, "waiting for the reply to RCPT TO", cancellationToken);
@@ -490,7 +498,39 @@ internal sealed class SmtpClientSession : IAsyncDisposable
             mail.Append(" SMTPUTF8");
         }
 
+        // RFC 3461 §6.2: a relay passes the DSN parameters on to a server that takes them; to one that does not,
+        // it drops them and reports "relayed" itself where the sender asked for success reports.
+        if (Capabilities.Dsn && request.Dsn.Return is DsnReturn ret)
+        {
+            mail.Append(" RET=").Append(DsnParameterValues.Return(ret));
+        }
+
+        if (Capabilities.Dsn && request.Dsn.EnvelopeId is { Length: > 0 } envelopeId)
+        {
+            mail.Append(" ENVID=").Append(Xtext.Encode(envelopeId));
+        }
+
         return mail.ToString();
+    }
+
+    private string RcptCommand(TransactionRequest request, int index)
+    {
+        var rcpt = new StringBuilder("RCPT TO:<").Append(request.Recipients[index]).Append('>');
+        if (Capabilities.Dsn && index < request.RecipientParameters.Count)
+        {
+            RecipientParameters parameters = request.RecipientParameters[index];
+            if (parameters.Notify is DsnNotify notify)
+            {
+                rcpt.Append(" NOTIFY=").Append(DsnParameterValues.Notify(notify));
+            }
+
+            if (parameters.OriginalRecipient is { } original)
+            {
+                rcpt.Append(" ORCPT=").Append(original.ToParameterValue());
+            }
+        }
+
+        return rcpt.ToString();
     }
 
     /// <summary>A 421 or a broken connection: every recipient without a verdict gets <paramref name="reply"/>.</summary>
