@@ -183,6 +183,18 @@ internal sealed class HeraldProcess : IAsyncDisposable
         throw new TimeoutException($"{count} message(s) for {localPart}@{domain} not delivered; have {Delivered(domain, localPart).Length}.\n{Output}");
     }
 
+    /// <summary>Waits until the queue holds no message (every recipient final, reports queued and sent), or fails.</summary>
+    public async Task WaitForEmptyQueueAsync()
+    {
+        string active = Path.Combine(DataDirectory, "queue", "active");
+        DateTime giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Directory.Exists(active) && Directory.EnumerateFiles(active).Any())
+        {
+            Assert.True(DateTime.UtcNow < giveUp, "The queue did not empty.\n" + Output);
+            await Task.Delay(100);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })

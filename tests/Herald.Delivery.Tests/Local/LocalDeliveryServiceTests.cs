@@ -6,6 +6,7 @@ using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Reports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -191,6 +192,46 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
         Assert.Empty(await store.ListAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task NotifySuccess_IsReportedDelivered_WhileTheContentIsStillQueued_AndOnlyForThatRecipient()
+    {
+        FileQueueStore store = await OpenStoreAsync();
+        LocalDeliveryService service = CreateService(store);
+        var handled = new HandledWatcher(service);
+        await service.StartAsync(CancellationToken.None);
+
+        Mailbox bob = new("bob", "localhost");
+        QueueId id = await CommitAsync(
+            store, new Mailbox("alice", "example.com"), [bob, new Mailbox("carol", "localhost"), new Mailbox("dave", "localhost")],
+            [new RecipientParameters { Notify = DsnNotify.Success }, RecipientParameters.None, new RecipientParameters { Notify = DsnNotify.Never }]);
+        await handled.WaitAsync(id);
+
+        var call = Assert.Single(_reporter.Calls);
+        Assert.Equal(id, call.Message.Id);
+        RecipientReport report = Assert.Single(call.Recipients);
+        Assert.Equal((bob, ReportAction.Delivered, "2.0.0"), (report.Recipient, report.Action, report.Status));
+        Assert.Null(report.RemoteMta);
+        Assert.Equal(3, Directory.GetDirectories(Path.Combine(MailDirectory, "localhost")).Length);
+        Assert.Empty(await store.ListAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SuccessReportThatFails_LeavesTheDeliveryRecorded()
+    {
+        FileQueueStore store = await OpenStoreAsync();
+        LocalDeliveryService service = CreateService(store);
+        var handled = new HandledWatcher(service);
+        _reporter.FailNext(1);
+        await service.StartAsync(CancellationToken.None);
+
+        QueueId id = await CommitAsync(store, null, [new Mailbox("bob", "localhost")], [new RecipientParameters { Notify = DsnNotify.Success }]);
+        await handled.WaitAsync(id);
+
+        Assert.Single(MaildirFiles("localhost", "bob"));
+        Assert.Empty(await store.ListAsync(CancellationToken.None));
+        Assert.Contains(_logger.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("success report", StringComparison.Ordinal));
+    }
+
     private async Task<FileQueueStore> OpenStoreAsync()
     {
         FileQueueStore store = await FileQueueStore.OpenAsync(new QueueStoreOptions(QueueDirectory), _time, NullLogger<FileQueueStore>.Instance, CancellationToken.None);
@@ -207,9 +248,15 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
         return service;
     }
 
-    private static async Task<QueueId> CommitAsync(IQueueStore store, Mailbox? sender, params Mailbox[] recipients)
+    private static Task<QueueId> CommitAsync(IQueueStore store, Mailbox? sender, params Mailbox[] recipients) =>
+        CommitAsync(store, sender, recipients, []);
+
+    private static async Task<QueueId> CommitAsync(IQueueStore store, Mailbox? sender, Mailbox[] recipients, RecipientParameters[] parameters)
     {
-        var envelope = new Envelope(sender, recipients, MailParameters.None, new ClientInfo("192.0.2.10", "client.example"), DateTimeOffset.UnixEpoch);
+        var envelope = new Envelope(sender, recipients, MailParameters.None, new ClientInfo("192.0.2.10", "client.example"), DateTimeOffset.UnixEpoch)
+        {
+            RecipientParameters = parameters,
+        };
         await using IMessageWriter writer = await store.CreateAsync(envelope, CancellationToken.None);
         await writer.WriteAsync(Encoding.ASCII.GetBytes("Subject: test\r\n\r\nHello.\r\n"), CancellationToken.None);
         await writer.CommitAsync(CancellationToken.None);
