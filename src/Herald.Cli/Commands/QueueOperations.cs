@@ -85,9 +85,11 @@ internal sealed class QueueOperations(
             envelope.Client.Address,
             envelope.Client.HeloName,
             envelope.Client.AuthenticatedAs,
-            envelope.Parameters.Body == Protocol.Commands.BodyType.EightBitMime ? "8bitmime" : "7bit",
+            envelope.Parameters.Body == BodyType.EightBitMime ? "8bitmime" : "7bit",
             envelope.Parameters.SmtpUtf8,
             envelope.Parameters.Size,
+            envelope.Parameters.Return is DsnReturn ret ? DsnParameterValues.Return(ret) : null,
+            envelope.Parameters.EnvelopeId,
             headers,
             truncated);
     }
@@ -164,11 +166,11 @@ internal sealed class QueueOperations(
         QueuedMessage message = await ReadAsync(id, cancellationToken);
         DateTimeOffset now = time.GetUtcNow();
         RecipientStatus[] open = [.. message.Recipients.Where(r => !r.IsFinal)];
+        RecipientReport[] reports = [.. open
+            .Where(r => message.Envelope.ParametersOf(r.Index).Wants(DsnNotify.Failure))
+            .Select(r => new RecipientReport(message.Envelope.Recipients[r.Index], ReportAction.Failed, BounceStatus, null, null, BounceText, now))];
         if (open.Length > 0)
         {
-            RecipientReport[] reports = [.. open
-                .Where(r => message.Envelope.ParametersOf(r.Index).Wants(DsnNotify.Failure))
-                .Select(r => new RecipientReport(message.Envelope.Recipients[r.Index], ReportAction.Failed, BounceStatus, null, null, BounceText, now))];
             await reporter.ReportAsync(message, reports, cancellationToken);
             await queue.RecordAsync(
                 message.Id,
@@ -181,11 +183,17 @@ internal sealed class QueueOperations(
             await queue.RemoveAsync(message.Id, cancellationToken);
         }
 
+        bool reported = reports.Length > 0 && message.Envelope.Sender is not null;
         return new ActionView(
             message.Id.Value,
             "bounced",
             [.. open.Select(r => message.Envelope.Recipients[r.Index].ToString())],
-            open.Length > 0 ? message.Envelope.Sender?.ToString() : null);
+            reported ? message.Envelope.Sender!.ToString() : null)
+        {
+            NoReport = reported || open.Length == 0 ? null
+                : message.Envelope.Sender is null ? "the sender is <> (a bounce is never bounced)"
+                : "the sender asked for none (NOTIFY without FAILURE)",
+        };
     }
 
     public DestinationsView Destinations() => new(destinations?.Snapshot());

@@ -71,6 +71,11 @@ internal static class QueueScreen
         Row("Size", string.Create(CultureInfo.InvariantCulture, $"{message.Size} octets")
             + (detail.DeclaredSize is { } declared ? string.Create(CultureInfo.InvariantCulture, $" (SIZE={declared})") : string.Empty)
             + $", BODY={detail.Body.ToUpperInvariant()}" + (detail.SmtpUtf8 ? ", SMTPUTF8" : string.Empty));
+        if (detail.Return is not null || detail.EnvelopeId is not null)
+        {
+            Row("DSN", Parameters(detail.Return is { } ret ? "RET=" + ret : null, detail.EnvelopeId is { } envid ? "ENVID=" + envid : null));
+        }
+
         console.Write(grid);
 
         // One block per recipient rather than a table: the last reply is the longest field, and reads best whole.
@@ -84,6 +89,10 @@ internal static class QueueScreen
             recipients.AddRow(new Text("  last attempt"), new Text(Time(r.LastAttempt)));
             recipients.AddRow(new Text("  next attempt"), new Text(Time(r.NextAttempt)));
             recipients.AddRow(new Text("  last reply"), new Text(r.LastReply ?? "-"));
+            if (r.Notify is not null || r.OriginalRecipient is not null)
+            {
+                recipients.AddRow(new Text("  DSN"), new Text(Parameters(r.Notify is { } notify ? "NOTIFY=" + notify : null, r.OriginalRecipient is { } orcpt ? "ORCPT=" + orcpt : null)));
+            }
         }
 
         console.Write(recipients);
@@ -185,6 +194,9 @@ internal static class QueueScreen
         string who = string.Join(", ", recipients);
         return action.ReportTo is { } to
             ? $"{action.Id}: gave up on {who}; a report ({QueueOperations.BounceStatus} {QueueOperations.BounceText}) is queued for <{to}>."
-            : $"{action.Id}: gave up on {who}; no report, as the sender is <> (a bounce is never bounced).";
+            : $"{action.Id}: gave up on {who}; no report, as {action.NoReport}.";
     }
+
+    /// <summary>The ESMTP parameters that were given, as "A=x, B=y".</summary>
+    private static string Parameters(params string?[] given) => string.Join(", ", given.OfType<string>());
 }

@@ -2,6 +2,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Herald.Protocol.Commands;
 using Herald.Queue;
 using Herald.Queue.Reports;
 
@@ -10,7 +11,14 @@ namespace Herald.Cli.Commands;
 /// <summary>One recipient of a queued message.</summary>
 /// <param name="State">pending, deferred, delivered or bounced.</param>
 internal sealed record RecipientView(
-    string Address, string State, int Attempts, DateTimeOffset? LastAttempt, DateTimeOffset? NextAttempt, string? LastReply);
+    string Address, string State, int Attempts, DateTimeOffset? LastAttempt, DateTimeOffset? NextAttempt, string? LastReply)
+{
+    /// <summary>NOTIFY= as the sender gave it (RFC 3461), e.g. <c>SUCCESS,FAILURE</c>; null when not given.</summary>
+    public string? Notify { get; init; }
+
+    /// <summary>ORCPT= as <c>type;address</c>; null when not given.</summary>
+    public string? OriginalRecipient { get; init; }
+}
 
 /// <summary>One line of <c>herald queue list</c>.</summary>
 /// <param name="Sender">The envelope sender; empty for the null reverse-path &lt;&gt;.</param>
@@ -29,8 +37,16 @@ internal sealed record MessageView(
 {
     public static MessageView From(QueuedMessage message)
     {
-        RecipientView[] recipients = [.. message.Recipients.Select(r => new RecipientView(
-            message.Envelope.Recipients[r.Index].ToString(), StateName(r.State), r.Attempts, r.LastAttempt, r.NextAttempt, r.LastReply))];
+        RecipientView[] recipients = [.. message.Recipients.Select(r =>
+        {
+            RecipientParameters dsn = message.Envelope.ParametersOf(r.Index);
+            return new RecipientView(
+                message.Envelope.Recipients[r.Index].ToString(), StateName(r.State), r.Attempts, r.LastAttempt, r.NextAttempt, r.LastReply)
+            {
+                Notify = dsn.Notify is DsnNotify notify ? DsnParameterValues.Notify(notify) : null,
+                OriginalRecipient = dsn.OriginalRecipient?.ToString(),
+            };
+        })];
         DateTimeOffset? next = message.Recipients.Where(r => !r.IsFinal && r.NextAttempt is not null).Min(r => r.NextAttempt);
         string? lastReply = message.Recipients.Where(r => r.LastReply is not null).OrderByDescending(r => r.LastAttempt).FirstOrDefault()?.LastReply;
         return new MessageView(
@@ -43,6 +59,8 @@ internal sealed record MessageView(
 
 /// <summary><c>herald queue show</c>: the envelope, every recipient, and the first lines of the header section.</summary>
 /// <param name="Body">7bit or 8bitmime (RFC 6152).</param>
+/// <param name="Return">RET= (RFC 3461): FULL or HDRS; null when not given.</param>
+/// <param name="EnvelopeId">ENVID=, decoded; null when not given.</param>
 /// <param name="Headers">The first lines of the header section, as stored.</param>
 internal sealed record MessageDetailView(
     MessageView Message,
@@ -52,6 +70,8 @@ internal sealed record MessageDetailView(
     string Body,
     bool SmtpUtf8,
     long? DeclaredSize,
+    string? Return,
+    string? EnvelopeId,
     IReadOnlyList<string> Headers,
     bool HeadersTruncated);
 
@@ -64,8 +84,12 @@ internal sealed record FlushView(IReadOnlyList<FlushedView> Messages, int Skippe
 /// <summary>The result of delete, hold, release and bounce.</summary>
 /// <param name="Action">deleted, held, released or bounced.</param>
 /// <param name="Recipients">For bounce: the recipients given up on.</param>
-/// <param name="ReportTo">For bounce: where the report went; null when none was sent (sender &lt;&gt;).</param>
-internal sealed record ActionView(string Id, string Action, IReadOnlyList<string>? Recipients = null, string? ReportTo = null);
+/// <param name="ReportTo">For bounce: where the report went; null when none was sent.</param>
+internal sealed record ActionView(string Id, string Action, IReadOnlyList<string>? Recipients = null, string? ReportTo = null)
+{
+    /// <summary>For bounce: why no report was sent, when none was.</summary>
+    public string? NoReport { get; init; }
+}
 
 /// <summary><c>herald queue destinations</c>: null <see cref="Destinations"/> when no outbound engine is wired.</summary>
 internal sealed record DestinationsView(IReadOnlyList<DestinationStatus>? Destinations);

@@ -174,6 +174,41 @@ public sealed class QueueCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Bounce_HonoursNotify_NoReportForASenderWhoAskedForNone()
+    {
+        QueueId id = await QueueAsync(
+            new Mailbox("alice", "example.com"), [new Mailbox("bob", "example.org")], recipientParameters: [new RecipientParameters { Notify = DsnNotify.Never }]);
+
+        CliResult result = Run("bounce", id.Value);
+
+        Assert.Equal(0, result.ExitCode);
+        // The line is wrapped to the console's width.
+        Assert.Contains("no report, as the sender asked for none (NOTIFY without FAILURE)", string.Join(' ', result.Output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        using FileQueueStore store = await OpenAsync();
+        Assert.Empty(await store.ListAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Show_GivesTheDsnParameters_WhenTheSenderGaveThem()
+    {
+        QueueId id = await QueueAsync(
+            new Mailbox("alice", "example.com"),
+            [new Mailbox("bob", "example.org"), new Mailbox("carol", "example.net")],
+            parameters: new MailParameters { Return = DsnReturn.Full, EnvelopeId = "QQ314159" },
+            recipientParameters: [new RecipientParameters { Notify = DsnNotify.Success | DsnNotify.Failure, OriginalRecipient = new OriginalRecipient("rfc822", "bob@example.org") }]);
+
+        CliResult result = Run("show", id.Value);
+
+        Assert.Contains("RET=FULL, ENVID=QQ314159", result.Output, StringComparison.Ordinal);
+        Assert.Contains("NOTIFY=SUCCESS,FAILURE, ORCPT=rfc822;bob@example.org", result.Output, StringComparison.Ordinal);
+        using JsonDocument json = JsonDocument.Parse(Run("show", id.Value, "--json").Output);
+        Assert.Equal("FULL", json.RootElement.GetProperty("return").GetString());
+        JsonElement[] recipients = [.. json.RootElement.GetProperty("message").GetProperty("recipients").EnumerateArray()];
+        Assert.Equal("SUCCESS,FAILURE", recipients[0].GetProperty("notify").GetString());
+        Assert.Equal(JsonValueKind.Null, recipients[1].GetProperty("notify").ValueKind);
+    }
+
+    [Fact]
     public async Task Bounce_OfABounce_QueuesNothing()
     {
         QueueId id = await QueueAsync(null, [new Mailbox("bob", "example.org")]);
@@ -261,11 +296,20 @@ public sealed class QueueCommandTests : IDisposable
         return await store.ReadAsync(id, CancellationToken.None);
     }
 
-    private async Task<QueueId> QueueAsync(Mailbox? sender, Mailbox[] recipients, bool deferFirst = false, bool hold = false)
+    private async Task<QueueId> QueueAsync(
+        Mailbox? sender,
+        Mailbox[] recipients,
+        bool deferFirst = false,
+        bool hold = false,
+        MailParameters? parameters = null,
+        RecipientParameters[]? recipientParameters = null)
     {
         using FileQueueStore store = await OpenAsync();
         var envelope = new Envelope(
-            sender, recipients, new MailParameters { Body = BodyType.EightBitMime }, new ClientInfo("192.0.2.10", "client.example"), Arrived);
+            sender, recipients, (parameters ?? MailParameters.None) with { Body = BodyType.EightBitMime }, new ClientInfo("192.0.2.10", "client.example"), Arrived)
+        {
+            RecipientParameters = recipientParameters ?? [],
+        };
         QueueId id;
         await using (IMessageWriter writer = await store.CreateAsync(envelope, CancellationToken.None))
         {
