@@ -5,6 +5,7 @@ using Herald.Policy.Checks;
 using Herald.Policy.Greylisting;
 using Herald.Policy.Rates;
 using Herald.Policy.Resources;
+using Herald.Protocol.Addresses;
 using Herald.Protocol.Replies;
 using Microsoft.Extensions.Logging;
 

@@ -4,6 +4,7 @@ using Herald.Policy.Checks;
 using Herald.Policy.Greylisting;
 using Herald.Policy.Rates;
 using Herald.Policy.Resources;
+using Herald.Protocol.Addresses;
 using Herald.TestSupport.Smtp;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

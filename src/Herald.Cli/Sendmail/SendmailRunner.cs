@@ -3,7 +3,6 @@ using System.Text;
 using Herald.Cli.Commands;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
-using Herald.Policy;
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;

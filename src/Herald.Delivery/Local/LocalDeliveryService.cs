@@ -32,7 +32,7 @@ public sealed class LocalDeliveryService : BackgroundService
     private readonly IDeliveryReporter _reporter;
     private readonly TimeProvider _time;
     private readonly ILogger<LocalDeliveryService> _logger;
-    private readonly HashSet<string> _localDomains;
+    private readonly LocalDomains _localDomains;
     private readonly Channel<QueueId> _work = Channel.CreateUnbounded<QueueId>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<QueueId, ITimer> _retryTimers = new();
 
@@ -58,7 +58,7 @@ public sealed class LocalDeliveryService : BackgroundService
         _reporter = reporter;
         _time = time;
         _logger = logger;
-        _localDomains = new HashSet<string>(options.LocalDomains ?? [], StringComparer.OrdinalIgnoreCase);
+        _localDomains = new LocalDomains(options.LocalDomains ?? []);
     }
 
     /// <summary>Raised after each pass over one message, whatever it did; lets tests wait without polling.</summary>
@@ -189,8 +189,11 @@ public sealed class LocalDeliveryService : BackgroundService
 
     private async Task<RecipientOutcome> DeliverOneAsync(QueuedMessage message, int index, Mailbox recipient, CancellationToken stoppingToken)
     {
-        // RFC 5321 §4.1.1.3: the bare <Postmaster> is this host's postmaster.
-        Mailbox target = recipient.Domain.Length == 0 ? new Mailbox(recipient.LocalPart, _options.Hostname) : recipient;
+        // RFC 5321 §4.1.1.3: the bare <Postmaster> is this host's postmaster. A local domain is filed under its
+        // configured name, so mail addressed to its U-label and to its A-label form ends in one mailbox.
+        Mailbox target = recipient.Domain.Length == 0
+            ? new Mailbox(recipient.LocalPart, _options.Hostname)
+            : new Mailbox(recipient.LocalPart, _localDomains.Configured(recipient.Domain) ?? recipient.Domain);
         try
         {
             string path;
@@ -234,7 +237,7 @@ public sealed class LocalDeliveryService : BackgroundService
         return new MaildirWriter(options.DataDirectory, options.Hostname, time);
     }
 
-    private bool IsLocal(Mailbox recipient) => recipient.Domain.Length == 0 || _localDomains.Contains(recipient.Domain);
+    private bool IsLocal(Mailbox recipient) => recipient.Domain.Length == 0 || _localDomains.IsLocal(recipient);
 
     private void ScheduleRetry(QueueId id, TimeSpan delay)
     {

@@ -42,7 +42,7 @@ public sealed class OutboundDeliveryService : BackgroundService
     private readonly IDeliveryReporter _reporter;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboundDeliveryService> _logger;
-    private readonly HashSet<string> _localDomains;
+    private readonly LocalDomains _localDomains;
     private readonly RetrySchedule _retry;
     private readonly SmtpConnectionPool _pool;
     private readonly DomainDelivery _domains;
@@ -94,7 +94,7 @@ public sealed class OutboundDeliveryService : BackgroundService
         _reporter = reporter;
         _time = time;
         _logger = logger;
-        _localDomains = new HashSet<string>(options.LocalDomains, StringComparer.OrdinalIgnoreCase);
+        _localDomains = new LocalDomains(options.LocalDomains);
         _retry = new RetrySchedule(options, random);
         _pool = new SmtpConnectionPool(options.ConnectionCacheTime, options.MaxMessagesPerConnection, time, logger);
         var settings = new SessionSettings(options.HeloName, options.Tls, options.ConnectTimeout, timeouts);
@@ -517,7 +517,7 @@ public sealed class OutboundDeliveryService : BackgroundService
     }
 
     /// <summary>The same test as local delivery, so that every recipient belongs to exactly one of the two.</summary>
-    private bool IsLocal(Mailbox recipient) => recipient.Domain.Length == 0 || _localDomains.Contains(recipient.Domain);
+    private bool IsLocal(Mailbox recipient) => recipient.Domain.Length == 0 || _localDomains.IsLocal(recipient);
 
     /// <summary>
     /// Recipients that go to the same next hop share one transaction: with a smart host that is all of

@@ -1,9 +1,10 @@
 // What every session of a listener shares: configuration, policy, the queue, time and logging.
 using Herald.Policy;
 using Herald.Policy.Authentication;
-using Herald.Server.Tls;
+using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;
+using Herald.Server.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Sessions;

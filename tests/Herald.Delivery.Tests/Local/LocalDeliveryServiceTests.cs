@@ -28,7 +28,7 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
 
     private string MailDirectory => Path.Combine(_root.Path, "mail");
 
-    private LocalDeliveryOptions Options => new(_root.Path, ["localhost", "Example.ORG"], "mx.example.org");
+    private LocalDeliveryOptions Options => new(_root.Path, ["localhost", "Example.ORG", "bücher.example"], "mx.example.org");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -230,6 +230,24 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
         Assert.Single(MaildirFiles("localhost", "bob"));
         Assert.Empty(await store.ListAsync(CancellationToken.None));
         Assert.Contains(_logger.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("success report", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task IdnaDomain_InEitherForm_IsLocal_AndFiledUnderItsConfiguredName()
+    {
+        FileQueueStore store = await OpenStoreAsync();
+        LocalDeliveryService service = CreateService(store);
+        var handled = new HandledWatcher(service);
+        await service.StartAsync(CancellationToken.None);
+
+        QueueId aLabel = await CommitAsync(store, null, new Mailbox("anna", "xn--bcher-kva.example"));
+        await handled.WaitAsync(aLabel);
+        QueueId uLabel = await CommitAsync(store, null, new Mailbox("anna", "BÜCHER.example"));
+        await handled.WaitAsync(uLabel);
+
+        Assert.Equal(2, MaildirFiles("bücher.example", "anna").Length);
+        Assert.Equal(["bücher.example"], Directory.GetDirectories(MailDirectory).Select(Path.GetFileName));
+        Assert.Empty(await store.ListAsync(CancellationToken.None));
     }
 
     private async Task<FileQueueStore> OpenStoreAsync()

@@ -1,5 +1,6 @@
 // Unknown local users get 550 5.1.1; known ones get "don't know" so later checks still run.
 using Herald.Policy.Checks;
+using Herald.Protocol.Addresses;
 using Herald.TestSupport.Smtp;
 
 namespace Herald.Policy.Tests.Checks;
