@@ -6,6 +6,7 @@ using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Operations;
 using Herald.Server.Control;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;

@@ -1,6 +1,5 @@
 // Wires the parts of Herald into one Generic Host: the only place that knows them all.
 using Herald.Bounces;
-using Herald.Cli.Commands;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
 using Herald.Delivery.Local;
@@ -10,6 +9,7 @@ using Herald.Dns;
 using Herald.Policy;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Operations;
 using Herald.Queue.Reports;
 using Herald.Server;
 using Herald.Server.Admission;
