@@ -1,7 +1,9 @@
 // Wires the parts of Herald into one Generic Host: the only place that knows them all.
+using System.Diagnostics.Metrics;
 using Herald.Bounces;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
+using Herald.Delivery;
 using Herald.Delivery.Local;
 using Herald.Delivery.Outbound;
 using Herald.Delivery.Outbound.Destinations;
@@ -44,6 +46,15 @@ internal static class HeraldHost
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // Each library counts on its own meter from the host's factory; the admin API exports them all.
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(sp => new ServerMetrics(sp.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new PolicyMetrics(sp.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new BounceMetrics(sp.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new QueueMetrics(
+            sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<FileQueueStore>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new DeliveryMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<IDestinationState>()));
         builder.Services.AddSingleton(settings.Server);
         builder.Services.AddSingleton(new ServerStatus(settings.Maintenance));
         builder.Services.AddSingleton<IMxResolver>(sp => new DnsMxResolver(settings.Dns, sp.GetRequiredService<TimeProvider>()));
@@ -53,7 +64,8 @@ internal static class HeraldHost
             settings.DataDirectory,
             sp.GetRequiredService<IMxResolver>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            metrics: sp.GetRequiredService<PolicyMetrics>()));
         builder.Services.AddSingleton(new QueueStoreOptions(settings.QueueDirectory));
         builder.Services.AddSingleton<FileQueueStore>();
         builder.Services.AddSingleton<IQueueStore>(sp => sp.GetRequiredService<FileQueueStore>());
@@ -79,7 +91,8 @@ internal static class HeraldHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TlsContext>(),
-            sp.GetRequiredService<ICredentialVerifier>()));
+            sp.GetRequiredService<ICredentialVerifier>(),
+            sp.GetRequiredService<ServerMetrics>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());
         builder.Services.AddSingleton(sp => new ServerControl(
             sp.GetRequiredService<ServerStatus>(),
@@ -100,6 +113,10 @@ internal static class HeraldHost
             sp.GetRequiredService<FileQueueStore>().Announce));
         builder.Services.AddSingleton<QueueControlHandler>();
         builder.Services.AddHostedService<ControlChannelService>();
-        return builder.Build();
+        IHost host = builder.Build();
+
+        // The queue gauges observe the queue's folders; made now, they exist for the whole run, exported or not.
+        host.Services.GetRequiredService<QueueMetrics>();
+        return host;
     }
 }

@@ -76,6 +76,7 @@ internal sealed class SmtpListener : IAsyncDisposable
             // Registered before the next accept, so the limits see this session at once.
             var session = new SmtpSession(_services, new NetworkStream(client, ownsSocket: true), remote);
             _registry.Add(session, remote.Address);
+            _services.Metrics.SessionOpened(_services.Listener.Name);
             Task task = RunSessionAsync(session, remote, abortSessions);
             lock (_sessionsLock)
             {
@@ -116,6 +117,9 @@ internal sealed class SmtpListener : IAsyncDisposable
     private async Task RefuseAsync(Socket client, IPEndPoint remote, SmtpReply reply, string policy)
     {
         _services.Logger.LogInformation("client={Client} id=- reply=\"{Reply}\" policy={Policy}", remote.Address, reply, policy);
+        _services.Metrics.ConnectionRefused(_services.Listener.Name, reply, policy);
+        _services.Metrics.Refused(policy, reply);
+        _services.Metrics.ReplySent(reply);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -147,6 +151,7 @@ internal sealed class SmtpListener : IAsyncDisposable
         finally
         {
             _registry.Remove(session, remote.Address);
+            _services.Metrics.SessionClosed(_services.Listener.Name);
             await session.DisposeAsync().ConfigureAwait(false);
         }
     }

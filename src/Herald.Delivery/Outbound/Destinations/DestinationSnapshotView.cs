@@ -1,11 +1,10 @@
-// Shows the outbound engine's per-host state to `herald queue destinations`.
-using Herald.Delivery.Outbound.Destinations;
+// Shows the outbound engine's per-host state to `herald queue destinations` and the admin API.
 using Herald.Queue.Reports;
 
-namespace Herald.Cli.Hosting;
+namespace Herald.Delivery.Outbound.Destinations;
 
 /// <summary>Adapts <see cref="IDestinationState"/> (Herald.Delivery) to the queue command's view (Herald.Queue).</summary>
-internal sealed class DestinationSnapshotView(IDestinationState state) : IDestinationSnapshot
+public sealed class DestinationSnapshotView(IDestinationState state) : IDestinationSnapshot
 {
     public IReadOnlyList<DestinationStatus> Snapshot()
     {
@@ -13,7 +12,12 @@ internal sealed class DestinationSnapshotView(IDestinationState state) : IDestin
         IReadOnlyList<DestinationSnapshot> hosts = state.SnapshotAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return [.. hosts.Select(h => new DestinationStatus(
             h.Host,
-            h.SuspendedUntil is not null ? "backing off" : h.ConsecutivePushBacks > 0 ? "pushing back" : "ok",
+            h.Health switch
+            {
+                DestinationHealth.BackingOff => "backing off",
+                DestinationHealth.PushingBack => "pushing back",
+                _ => "ok",
+            },
             h.Connections,
             h.ConcurrencyLimit,
             h.ConsecutivePushBacks,
