@@ -1,4 +1,5 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
+using Herald.Admin;
 using Herald.Bounces;
 using Herald.Delivery.Outbound;
 using Herald.Dns;
@@ -11,8 +12,10 @@ namespace Herald.Cli.Configuration;
 /// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
 internal sealed class HeraldSettings
 {
-    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, DeliveryOptions delivery, DnsOptions dns, BounceOptions bounces, bool maintenance)
+    private HeraldSettings(
+        string dataDirectory, ServerOptions server, PolicyOptions policy, DeliveryOptions delivery, DnsOptions dns, BounceOptions bounces, AdminOptions admin, bool maintenance)
     {
+        Admin = admin;
         Delivery = delivery;
         Dns = dns;
         Bounces = bounces;
@@ -41,6 +44,9 @@ internal sealed class HeraldSettings
     /// <summary><c>Bounces</c>: the DSN writer's settings; <c>Bounces:Hostname</c> defaults to <c>Hostname</c>.</summary>
     public BounceOptions Bounces { get; }
 
+    /// <summary><c>Admin:*</c>: the admin HTTP API, Prometheus metrics and dashboard of <c>herald serve</c>.</summary>
+    public AdminOptions Admin { get; }
+
     public string QueueDirectory => Path.Combine(DataDirectory, "queue");
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
@@ -60,6 +66,7 @@ internal sealed class HeraldSettings
         var dns = new DnsOptions();
         var bounces = new BounceOptions();
         var delivery = new DeliveryOptions();
+        var admin = new AdminOptions();
         string dataDirectory;
         bool maintenance;
         try
@@ -70,6 +77,7 @@ internal sealed class HeraldSettings
             section.GetSection(DnsOptions.SectionName).Bind(dns);
             section.GetSection("Bounces").Bind(bounces);
             section.GetSection(DeliveryOptions.SectionName).Bind(delivery);
+            section.GetSection(AdminOptions.SectionName).Bind(admin);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
         catch (InvalidOperationException e)
@@ -101,13 +109,13 @@ internal sealed class HeraldSettings
         }
 
         var errors = server.Validate().Concat(policy.Validate()).Concat(delivery.Validate())
-            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).ToList();
+            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).Concat(admin.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, admin, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>

@@ -1,5 +1,6 @@
 // Wires the parts of Herald into one Generic Host: the only place that knows them all.
 using System.Diagnostics.Metrics;
+using Herald.Admin;
 using Herald.Bounces;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
@@ -37,6 +38,9 @@ internal static class HeraldHost
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
+
+        // ASP.NET Core logs every request at Information; the admin API logs its changes itself (ChangeLog).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(o =>
         {
@@ -46,6 +50,14 @@ internal static class HeraldHost
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // First of the hosted services: it starts first (a busy port stops start-up before the queue or delivery
+        // run) and stops last (probes and metrics see the whole drain).
+        if (settings.Admin.Enabled)
+        {
+            builder.Services.AddSingleton(sp => new AdminServer(settings.Admin, AdminContextOf(sp), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
+        }
 
         // Each library counts on its own meter from the host's factory; the admin API exports them all.
         builder.Services.AddMetrics();
@@ -119,4 +131,14 @@ internal static class HeraldHost
         host.Services.GetRequiredService<QueueMetrics>();
         return host;
     }
+
+    private static AdminContext AdminContextOf(IServiceProvider services) => new(
+        services.GetRequiredService<SmtpServer>(),
+        services.GetRequiredService<ServerOptions>(),
+        services.GetRequiredService<ServerControl>(),
+        services.GetRequiredService<QueueOperations>(),
+        services.GetRequiredService<FileQueueStore>(),
+        services.GetRequiredService<IHostApplicationLifetime>(),
+        services.GetRequiredService<TimeProvider>(),
+        HeraldVersion.Current);
 }

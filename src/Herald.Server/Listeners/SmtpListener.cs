@@ -34,14 +34,7 @@ internal sealed class SmtpListener : IAsyncDisposable
         catch (SocketException e)
         {
             _socket.Dispose();
-            string why = e.SocketErrorCode switch
-            {
-                SocketError.AddressAlreadyInUse => "the address is already in use (is another server running?)",
-                SocketError.AddressNotAvailable => "the address does not belong to this machine",
-                SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
-                _ => e.Message,
-            };
-            throw new ListenerBindException($"Listener '{services.Listener.Name}' cannot listen on {endpoint}: {why}.", e);
+            throw new ListenerBindException($"Listener '{services.Listener.Name}' cannot listen on {endpoint}: {BindFailure.Describe(e)}.", e);
         }
 
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
