@@ -24,7 +24,11 @@ public sealed class BounceMetrics
             "Reports not sent because the message came from <> (a bounce is never bounced) and no postmaster copy is configured, by action.");
     }
 
-    internal static BounceMetrics Unexported { get; } = new(null);
+    // Made on first use only: a host that passes its own factory never creates this second meter of the same name.
+    private static readonly Lazy<BounceMetrics> Detached = new(() => new BounceMetrics(null));
+
+    /// <summary>For components built without a host (tests, one-shot commands): a meter of its own, made once.</summary>
+    internal static BounceMetrics Unexported => Detached.Value;
 
     internal void Queued(ReportAction action, bool toPostmaster) =>
         _queued.Add(1, Action(action), new KeyValuePair<string, object?>("to", toPostmaster ? "postmaster" : "sender"));

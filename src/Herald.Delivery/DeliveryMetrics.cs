@@ -55,7 +55,11 @@ public sealed class DeliveryMetrics
         }
     }
 
-    internal static DeliveryMetrics Unexported { get; } = new(null);
+    // Made on first use only: a host that passes its own factory never creates this second meter of the same name.
+    private static readonly Lazy<DeliveryMetrics> Detached = new(() => new DeliveryMetrics(null));
+
+    /// <summary>For components built without a host (tests, one-shot commands): a meter of its own, made once.</summary>
+    internal static DeliveryMetrics Unexported => Detached.Value;
 
     internal void Recipient(DeliveryTransport transport, DeliveryOutcome outcome) =>
         _recipients.Add(1, new KeyValuePair<string, object?>("transport", Transports[(int)transport]), new KeyValuePair<string, object?>("outcome", Outcomes[(int)outcome]));

@@ -22,7 +22,11 @@ public sealed class PolicyMetrics
             "Greylisting at RCPT: greylisted (first attempt), too_early (retried before the delay), passed, exempt, error (store failed, mail passed).");
     }
 
-    internal static PolicyMetrics Unexported { get; } = new(null);
+    // Made on first use only: a host that passes its own factory never creates this second meter of the same name.
+    private static readonly Lazy<PolicyMetrics> Detached = new(() => new PolicyMetrics(null));
+
+    /// <summary>For components built without a host (tests, one-shot commands): a meter of its own, made once.</summary>
+    internal static PolicyMetrics Unexported => Detached.Value;
 
     internal void Greylist(GreylistDecision decision) => _greylist.Add(1, new KeyValuePair<string, object?>("decision", decision switch
     {

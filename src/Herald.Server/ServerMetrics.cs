@@ -48,8 +48,11 @@ public sealed class ServerMetrics
             "herald.smtp.auth.attempts", "{attempt}", "AUTH exchanges, by mechanism and result (success, failure, aborted, malformed).");
     }
 
-    /// <summary>For components built without a host: instruments on a meter nobody is asked to export.</summary>
-    internal static ServerMetrics Unexported { get; } = new(null);
+    // Made on first use only: a host that passes its own factory never creates this second meter of the same name.
+    private static readonly Lazy<ServerMetrics> Detached = new(() => new ServerMetrics(null));
+
+    /// <summary>For components built without a host (tests, one-shot commands): a meter of its own, made once.</summary>
+    internal static ServerMetrics Unexported => Detached.Value;
 
     internal void ConnectionAccepted(string listener) => _accepted.Add(1, new KeyValuePair<string, object?>("listener", listener));
 
