@@ -101,5 +101,11 @@ export BENCH_KEEP=$keep
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 : >"$BENCH_TSV"
-unshare --net -- "$bench/lib/netns-run.sh"
+# In the background and waited for, so that Ctrl-C or a TERM reaches the trap at once rather than after
+# the whole run: netns-run.sh stops its sender and its peer on TERM.
+unshare --net -- "$bench/lib/netns-run.sh" &
+measuring=$!
+trap 'kill -TERM "$measuring" 2>/dev/null || true; wait "$measuring" || true; exit 130' INT TERM
+wait "$measuring"
+trap - INT TERM
 /usr/bin/python3 "$bench/lib/report.py" "$BENCH_TSV" "$bench/results" "$stamp"

@@ -16,14 +16,20 @@ BENCH_LIB=$(cd "$(dirname "$0")" && pwd)
 
 current_peer=
 current_dir=
+sender=
 stop_current_peer() {
   if [ -n "$current_peer" ]; then
     "peer_stop_${current_peer//-/_}" "$current_dir" || true
     current_peer=
   fi
 }
-trap stop_current_peer EXIT
-trap 'exit 130' INT TERM
+stop_everything() {
+  [ -z "$sender" ] || kill -TERM "$sender" 2>/dev/null || true
+  stop_current_peer
+}
+trap stop_everything EXIT
+# run.sh sends TERM to stop a run early (its Ctrl-C); the EXIT trap then stops the sender and the peer.
+trap 'exit 143' TERM INT
 
 ip link set lo up
 
@@ -49,12 +55,17 @@ seconds_between() {
 }
 
 # send PORT SESSIONS MESSAGES: Postfix's smtp-source, bounded in time; without -A it fails on any reply
-# other than the expected 2xx/3xx, so a zero exit means every message got its 250.
+# other than the expected 2xx/3xx, so a zero exit means every message got its 250. It runs in the
+# background and is waited for because bash runs a trap only after a foreground child has exited.
 send() {
-  local port=$1 n_sessions=$2 n_messages=$3
+  local port=$1 n_sessions=$2 n_messages=$3 status=0
   # shellcheck disable=SC2086 # $reuse is empty or one flag.
   timeout "$BENCH_SOURCE_TIMEOUT" smtp-source $reuse -s "$n_sessions" -m "$n_messages" -l "$size" \
-    -M client.bench.test -f from@bench.test -t user@localhost "127.0.0.1:$port"
+    -M client.bench.test -f from@bench.test -t user@localhost "127.0.0.1:$port" &
+  sender=$!
+  wait "$sender" || status=$?
+  sender=
+  return "$status"
 }
 
 # await_delivery MAILDIR COUNT: until MAILDIR holds COUNT files (polled every 20 ms, bounded); 1 on timeout.

@@ -174,13 +174,13 @@ stop_pid() {
 
 # wait_for_greeting PORT PID: until a connection to PORT gets a 220 (at most 30 s), or PID has died.
 wait_for_greeting() {
-  local port=$1 pid=$2 i line
-  for ((i = 0; i < 300; i++)); do
+  local port=$1 pid=$2 line deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     kill -0 "$pid" 2>/dev/null || return 1
     # The braces keep 2>/dev/null to the connection attempt (on exec alone it would stay for good).
     if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
       line=
-      read -r -t 5 line <&3 || true
+      read -r -t 2 line <&3 || true
       printf 'QUIT\r\n' >&3 2>/dev/null || true
       exec 3<&- 3>&-
       [[ $line == 220* ]] && return 0

@@ -47,7 +47,7 @@ def machine(work: str) -> dict:
         "cpu": cpu,
         "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
         # Every peer fsyncs: the file system under the work directory matters as much as the CPU.
-        "filesystem": command_output("stat", "-f", "-c", "%T", work),
+        "filesystem": " ".join(command_output("findmnt", "-n", "-o", "FSTYPE,OPTIONS", "-T", work).split()),
     }
 
 
@@ -81,6 +81,11 @@ def median(values: list) -> float | None:
     return statistics.median(values) if values else None
 
 
+def spread(values: list) -> list | None:
+    values = [v for v in values if v is not None]
+    return [min(values), max(values)] if values else None
+
+
 def summarize(rows: list[dict]) -> list[dict]:
     """One entry per scenario and peer: median seconds over its good repeats, rates and ratios."""
     summary = []
@@ -103,6 +108,9 @@ def summarize(rows: list[dict]) -> list[dict]:
                 "runs": len(mine),
                 "good_runs": len(good),
                 "failures": [r["status"] for r in mine if r["status"] != "ok"],
+                # The spread shows how noisy the machine was; the table shows medians only.
+                "accept_s_range": spread([r["accept_s"] for r in good]),
+                "deliver_s_range": spread([r["deliver_s"] for r in good]),
                 "accept_s": accept,
                 "accept_per_s": messages / accept if accept else None,
                 "accept_ms_per_message": 1000 * accept / messages if accept else None,
@@ -182,15 +190,17 @@ def main() -> int:
         out.write("\t".join(COLUMNS) + "\n")
         out.write(raw.read())
     m = document["machine"]
-    heading = (f"{document['date']}  nproc {m['nproc']}  kernel {m['kernel']}  {m['cpu']}  {m['filesystem']}\n"
+    heading = (f"{document['date']}  nproc {m['nproc']}  kernel {m['kernel']}  {m['cpu']}\n"
                f"herald {document['versions']['herald_commit']}  .NET {document['versions']['dotnet']}  "
-               f"Postfix {document['versions']['postfix']}  aiosmtpd {document['versions']['aiosmtpd']}\n")
+               f"Postfix {document['versions']['postfix']}  aiosmtpd {document['versions']['aiosmtpd']}  "
+               f"work directory on {m['filesystem']}\n")
     with open(base + ".txt", "w", encoding="utf-8") as out:
         out.write(heading + "\n" + text)
     print(heading)
     print(text)
     print(f"results: {base}.json, {base}.tsv, {base}.txt")
-    return 0
+    # A run in which any peer failed is not a clean result, whatever the table shows.
+    return 1 if any(r["status"] != "ok" for r in rows) else 0
 
 
 if __name__ == "__main__":
