@@ -256,7 +256,7 @@ public sealed class ProbeCommandTests(ProbeNetwork network) : IClassFixture<Prob
         Assert.Contains(option, result.Error, StringComparison.Ordinal);
     }
 
-    private Task<CliResult> ProbeAsync(string target, Herald.TestSupport.Smtp.ScriptedSmtpHost host, params string[] more) =>
+    private Task<CliResult> ProbeAsync(string target, Herald.TestSupport.Smtp.ScriptedSmtpPeer host, params string[] more) =>
         RunAsync(["probe", target, "--dns", network.Dns.ServerAddress, "--port", host.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "20", .. more]);
 
     private static async Task<CliResult> RunAsync(string[] args)

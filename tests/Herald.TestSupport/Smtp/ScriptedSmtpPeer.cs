@@ -1,4 +1,4 @@
-// A fake MX host on a loopback address: a small SMTP server that answers as a test's script says.
+// A scripted SMTP server on a loopback address, for testing clients (outbound delivery, probes, submission).
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
@@ -124,9 +124,17 @@ public sealed class PeerConnection
 }
 
 /// <summary>
-/// A fake MX host: listens on a loopback address and answers each command as its <see cref="Script"/>
-/// says, recording commands and messages for the test to assert on. Several peers share one port on
-/// different loopback addresses (127.0.0.2, 127.0.0.3, ...), as MX hosts share port 25.
+/// A fake SMTP server (an MX host, or the server a submission or probe talks to): listens on a loopback
+/// address and answers each command as its <see cref="Script"/> says, over real sockets and, after
+/// STARTTLS, real TLS, recording commands and messages for the test to assert on. Several peers share one
+/// port on different loopback addresses (127.0.0.2, 127.0.0.3, ... work on Linux without setup), as MX
+/// hosts share port 25, so they can stand in for the MX hosts of a zone served by a LoopbackDnsServer.
+/// <code>
+/// await using var mx = ScriptedSmtpPeer.Start("127.0.0.3", new PeerScript
+/// {
+///     Greeting = c => new PeerReply($"421 4.3.2 {c.HostName} busy", PeerAction.Close),
+/// }, "mx.busy.test");
+/// </code>
 /// </summary>
 public sealed class ScriptedSmtpPeer : IAsyncDisposable
 {
