@@ -1,5 +1,6 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
 using Herald.Bounces;
+using Herald.Cluster;
 using Herald.Delivery.Outbound;
 using Herald.Dns;
 using Herald.Policy;
@@ -11,8 +12,10 @@ namespace Herald.Cli.Configuration;
 /// <summary>The bound and validated configuration, with the embedded defaults filled in.</summary>
 internal sealed class HeraldSettings
 {
-    private HeraldSettings(string dataDirectory, ServerOptions server, PolicyOptions policy, DeliveryOptions delivery, DnsOptions dns, BounceOptions bounces, bool maintenance)
+    private HeraldSettings(
+        string dataDirectory, ServerOptions server, PolicyOptions policy, DeliveryOptions delivery, DnsOptions dns, BounceOptions bounces, ClusterOptions cluster, bool maintenance)
     {
+        Cluster = cluster;
         Delivery = delivery;
         Dns = dns;
         Bounces = bounces;
@@ -41,6 +44,12 @@ internal sealed class HeraldSettings
     /// <summary><c>Bounces</c>: the DSN writer's settings; <c>Bounces:Hostname</c> defaults to <c>Hostname</c>.</summary>
     public BounceOptions Bounces { get; }
 
+    /// <summary>
+    /// <c>Cluster:*</c>: with <c>Cluster:Redis</c> set, rate counters, greylisting and destination state are shared
+    /// through Redis (Herald.Cluster); empty, everything stays in this instance, as with no configuration at all.
+    /// </summary>
+    public ClusterOptions Cluster { get; }
+
     public string QueueDirectory => Path.Combine(DataDirectory, "queue");
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
@@ -60,6 +69,7 @@ internal sealed class HeraldSettings
         var dns = new DnsOptions();
         var bounces = new BounceOptions();
         var delivery = new DeliveryOptions();
+        var cluster = new ClusterOptions();
         string dataDirectory;
         bool maintenance;
         try
@@ -70,6 +80,7 @@ internal sealed class HeraldSettings
             section.GetSection(DnsOptions.SectionName).Bind(dns);
             section.GetSection("Bounces").Bind(bounces);
             section.GetSection(DeliveryOptions.SectionName).Bind(delivery);
+            section.GetSection(ClusterOptions.SectionName).Bind(cluster);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
         catch (InvalidOperationException e)
@@ -101,13 +112,13 @@ internal sealed class HeraldSettings
         }
 
         var errors = server.Validate().Concat(policy.Validate()).Concat(delivery.Validate())
-            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).ToList();
+            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).Concat(cluster.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, cluster, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>

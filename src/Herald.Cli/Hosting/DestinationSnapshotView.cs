@@ -7,10 +7,9 @@ namespace Herald.Cli.Hosting;
 /// <summary>Adapts <see cref="IDestinationState"/> (Herald.Delivery) to the queue command's view (Herald.Queue).</summary>
 internal sealed class DestinationSnapshotView(IDestinationState state) : IDestinationSnapshot
 {
-    public IReadOnlyList<DestinationStatus> Snapshot()
+    public async ValueTask<IReadOnlyList<DestinationStatus>> SnapshotAsync(CancellationToken cancellationToken)
     {
-        // The in-memory state answers synchronously; a shared (Redis) state would make this call async end to end.
-        IReadOnlyList<DestinationSnapshot> hosts = state.SnapshotAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        IReadOnlyList<DestinationSnapshot> hosts = await state.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         return [.. hosts.Select(h => new DestinationStatus(
             h.Host,
             h.SuspendedUntil is not null ? "backing off" : h.ConsecutivePushBacks > 0 ? "pushing back" : "ok",

@@ -14,6 +14,19 @@ public sealed class HeraldSettingsTests
         Assert.Equal(["localhost"], settings.Policy.LocalDomains);
         Assert.False(settings.Maintenance);
         Assert.True(settings.Server.AcceptMail);
+        Assert.False(settings.Cluster.IsEnabled);
+    }
+
+    [Fact]
+    public void ClusterSettings_AreBoundFromTheClusterSection()
+    {
+        HeraldSettings settings = Load(
+            ("Herald:Cluster:Redis", "redis.example.org:6379,password=secret"),
+            ("Herald:Cluster:KeyPrefix", "mail:"),
+            ("Herald:Cluster:InstanceName", "mx1"));
+
+        Assert.True(settings.Cluster.IsEnabled);
+        Assert.Equal(("mail:", "mx1"), (settings.Cluster.KeyPrefix, settings.Cluster.InstanceName));
     }
 
     [Fact]
@@ -40,6 +53,7 @@ public sealed class HeraldSettingsTests
     [InlineData("Herald:Smtp:BareLineFeed", "sometimes", "Herald:Smtp:BareLineFeed")]
     [InlineData("Herald:Dns:Servers:0", "dns.example", "Dns:Servers")]
     [InlineData("Herald:Greylisting:Delay", "-00:01:00", "Herald:Greylisting:Delay")]
+    [InlineData("Herald:Cluster:Redis", "redis.example.org,bogus=1", "Herald:Cluster:Redis")]
     public void InvalidValues_AreReportedWithTheirKey(string key, string value, string named)
     {
         ConfigurationException error = Assert.Throws<ConfigurationException>(() => Load((key, value)));
