@@ -66,7 +66,8 @@ public sealed class DeliveryMetrics
 
     private static Measurement<int>[] ObserveDestinations(IDestinationState destinations)
     {
-        // The in-memory state answers synchronously (see DestinationSnapshotView).
+        // A gauge's callback is synchronous. The in-memory state answers at once; the Redis one (cluster mode) makes
+        // one round trip per scrape, shows the cluster's view, and falls back to this instance's own when Redis is away.
         IReadOnlyList<DestinationSnapshot> hosts = destinations.SnapshotAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
         return
         [

@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Herald.Policy;
 
-/// <summary>A check made when a connection arrives, before the greeting.</summary>
-public sealed record ConnectCheck(string Name, Func<IPAddress, SmtpReply?> Check);
+/// <summary>A check made when a connection arrives, before the greeting: null to admit, else the reply to close with.</summary>
+public sealed record ConnectCheck(string Name, Func<IPAddress, CancellationToken, ValueTask<SmtpReply?>> CheckAsync);
 
 /// <summary>
 /// Everything the server asks of policy. Sender checks: resources, message rate, null-MX sender.
@@ -57,8 +57,8 @@ public sealed class ReceivingPolicy : IDisposable
 
     /// <param name="dataDirectory">Where the embedded greylist store and the disk probe look.</param>
     /// <param name="probe">Disk and memory readings; the real system unless a test supplies its own.</param>
-    /// <param name="greylist">The greylist store; an embedded SQLite store in <paramref name="dataDirectory"/> unless given.</param>
-    /// <param name="counter">The rate counters; in memory unless given (a cluster shares them in Redis).</param>
+    /// <param name="greylist">The greylist store; an embedded SQLite store in <paramref name="dataDirectory"/> unless given (cluster mode gives a Redis one).</param>
+    /// <param name="counter">The rate counters; in memory unless given (cluster mode shares them in Redis).</param>
     /// <param name="metrics">The instruments of the checks that count their own decisions (greylisting).</param>
     public static ReceivingPolicy Create(
         PolicyOptions options,
@@ -88,8 +88,8 @@ public sealed class ReceivingPolicy : IDisposable
         var connectionRate = new ConnectionRateLimiter(options.RateLimits, trusted, counter, hostname);
         ConnectCheck[] connectChecks =
         [
-            new("resources", _ => monitor.CheckAtConnect()),
-            new(ConnectionRateLimiter.Name, connectionRate.Check),
+            new("resources", (_, _) => ValueTask.FromResult(monitor.CheckAtConnect())),
+            new(ConnectionRateLimiter.Name, connectionRate.CheckAsync),
         ];
 
         ISenderCheck[] senderChecks =
@@ -112,7 +112,7 @@ public sealed class ReceivingPolicy : IDisposable
             localDomains,
             trusted,
             connectChecks,
-            new AuthFailureLimiter(options.RateLimits, trusted, counter),
+            new AuthFailureLimiter(options.RateLimits, trusted, counter, hostname),
             greylist,
             owned);
     }

@@ -60,7 +60,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
     public static HeraldProcess Create(Action<Dictionary<string, object>>? configure = null)
     {
         string root = Directory.CreateTempSubdirectory("herald-it-").FullName;
-        int port = FreePort();
+        int port = NextPort();
         LoopbackDnsServer dns = LoopbackDnsServer.Start();
         var settings = new Dictionary<string, object>
         {
@@ -72,7 +72,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
             ["Dns"] = new Dictionary<string, object> { ["Servers"] = new[] { dns.ServerAddress } },
 
             // A port of its own: tests run side by side, and the default 9025 can be taken by only one of them.
-            ["Admin"] = new Dictionary<string, object> { ["Endpoint"] = $"127.0.0.1:{FreePort()}" },
+            ["Admin"] = new Dictionary<string, object> { ["Endpoint"] = $"127.0.0.1:{NextPort()}" },
         };
         configure?.Invoke(settings);
         var process = new HeraldProcess(root, settings, dns);
@@ -135,7 +135,7 @@ internal sealed class HeraldProcess : IAsyncDisposable
         Herald.TestSupport.Processes.ExternalCommand.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "herald.dll"), .. args], input);
 
     /// <summary>A free loopback port for a listener of a test's own configuration.</summary>
-    public static int NextPort() => FreePort();
+    public static int NextPort() => Herald.TestSupport.Processes.BackgroundProcess.FreePort(IPAddress.Loopback);
 
     /// <summary>Waits for the server to exit on its own (after `herald stop`).</summary>
     public async Task<int> WaitForExitAsync()
@@ -257,12 +257,5 @@ internal sealed class HeraldProcess : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -14,7 +14,7 @@ internal static class QueueEndpoints
 
         // Literal segments win over {id}, so "destinations" and "flush" are never read as queue ids.
         queue.MapGet("/", (QueueOperations ops, CancellationToken ct) => ops.ListAsync(ct));
-        queue.MapGet("/destinations", (QueueOperations ops) => ops.Destinations());
+        queue.MapGet("/destinations", (QueueOperations ops, CancellationToken ct) => ops.DestinationsAsync(ct));
         queue.MapPost("/flush", (QueueOperations ops, CancellationToken ct) => ops.FlushAsync(null, ct));
         queue.MapGet("/{id}", (string id, QueueOperations ops, CancellationToken ct) => ops.ShowAsync(id, ct));
         queue.MapDelete("/{id}", (string id, QueueOperations ops, CancellationToken ct) => ops.DeleteAsync(id, ct));

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Herald.Cli.Configuration;
+using Herald.Cli.Hosting;
 using Herald.Policy.Greylisting;
 using Herald.Protocol.Addresses;
 using Spectre.Console;
@@ -12,7 +13,8 @@ namespace Herald.Cli.Commands;
 
 /// <summary>
 /// Works on <c>&lt;DataDirectory&gt;/greylist.db</c> directly, whether or not the server runs: the
-/// embedded store is SQLite in WAL mode, which lets the server and this command share it.
+/// embedded store is SQLite in WAL mode, which lets the server and this command share it. In cluster mode
+/// (<c>Cluster:Redis</c>) it works on the cluster's entries in Redis instead, shared by every instance.
 /// </summary>
 internal static class GreylistCommand
 {
@@ -141,8 +143,16 @@ internal static class GreylistCommand
             return ExitCodes.Config;
         }
 
-        using var store = new SqliteGreylistStore(settings.DataDirectory, TimeProvider.System);
-        return await action(store).ConfigureAwait(false);
+        await using CommandStores stores = await CommandStores.OpenAsync(settings).ConfigureAwait(false);
+        try
+        {
+            return await action(stores.Greylist()).ConfigureAwait(false);
+        }
+        catch (GreylistStoreException e)
+        {
+            await parseResult.InvocationConfiguration.Error.WriteLineAsync("herald: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Unavailable;
+        }
     }
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);

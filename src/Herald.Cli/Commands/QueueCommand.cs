@@ -4,9 +4,12 @@ using System.Text.Json;
 using Herald.Bounces;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
+using Herald.Cli.Hosting;
+using Herald.Delivery.Outbound.Destinations;
 using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.Queue.Operations;
+using Herald.Queue.Reports;
 using Herald.Server.Control;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
@@ -54,7 +57,7 @@ internal static class QueueCommand
             IdArgument.Required, "queue-bounce", (ops, id, ct) => ops.BounceAsync(id!, ct), QueueScreen.Action, console));
         queue.Subcommands.Add(Leaf(
             "destinations", "Show the outbound delivery engine's state per destination host.",
-            IdArgument.None, "queue-destinations", (ops, _, _) => Task.FromResult(ops.Destinations()), QueueScreen.Destinations, console));
+            IdArgument.None, "queue-destinations", (ops, _, ct) => ops.DestinationsAsync(ct), QueueScreen.Destinations, console));
         return queue;
     }
 
@@ -163,7 +166,7 @@ internal static class QueueCommand
         }
         catch (ControlChannelException e) when (e.ServerNotRunning)
         {
-            return (await RunDirectAsync(settings, request.Id, direct, cancellationToken).ConfigureAwait(false), QueueMode.Stopped);
+            return (await RunDirectAsync(settings, request, direct, cancellationToken).ConfigureAwait(false), QueueMode.Stopped);
         }
 
         if (!response.Ok)
@@ -189,13 +192,25 @@ internal static class QueueCommand
     }
 
     private static async Task<T> RunDirectAsync<T>(
-        HeraldSettings settings, string? id, Func<QueueOperations, string?, CancellationToken, Task<T>> direct, CancellationToken cancellationToken)
+        HeraldSettings settings, ControlRequest request, Func<QueueOperations, string?, CancellationToken, Task<T>> direct, CancellationToken cancellationToken)
     {
         TimeProvider time = TimeProvider.System;
+        string? id = request.Id;
+
+        // In cluster mode the destinations a stopped server shows are the cluster's, from Redis; nothing else here needs Redis.
+        await using CommandStores? stores = request.Command == "queue-destinations" && settings.Cluster.IsEnabled
+            ? await CommandStores.OpenAsync(settings).ConfigureAwait(false)
+            : null;
+        if (stores is { IsReachable: false })
+        {
+            throw new ControlChannelException($"the server is not running, and Redis at {stores.RedisEndpoints} (Cluster:Redis) does not answer.");
+        }
+
+        IDestinationSnapshot? destinations = stores?.SharedDestinations() is { } shared ? new DestinationSnapshotView(shared) : null;
         if (!Directory.Exists(Path.Combine(settings.QueueDirectory, "active")))
         {
             // Nothing was ever queued with this data directory: an empty queue, and no folders made by a look.
-            var nothing = new QueueOperations(EmptyQueue.Instance, NoReports.Instance, null, time, null);
+            var nothing = new QueueOperations(EmptyQueue.Instance, NoReports.Instance, destinations, time, null);
             return await direct(nothing, id, cancellationToken).ConfigureAwait(false);
         }
 
@@ -205,7 +220,7 @@ internal static class QueueCommand
             new QueueStoreOptions(settings.QueueDirectory), time, NullLogger<FileQueueStore>.Instance, cancellationToken).ConfigureAwait(false);
         var reporter = new QueueingDeliveryReporter(
             store, new DsnBuilder(settings.Bounces, time), settings.Bounces, time, NullLogger<QueueingDeliveryReporter>.Instance);
-        var operations = new QueueOperations(store, reporter, null, time, null);
+        var operations = new QueueOperations(store, reporter, destinations, time, null);
         return await direct(operations, id, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,6 +1,7 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
 using Herald.Admin;
 using Herald.Bounces;
+using Herald.Cluster;
 using Herald.Delivery.Outbound;
 using Herald.Dns;
 using Herald.Policy;
@@ -13,8 +14,17 @@ namespace Herald.Cli.Configuration;
 internal sealed class HeraldSettings
 {
     private HeraldSettings(
-        string dataDirectory, ServerOptions server, PolicyOptions policy, DeliveryOptions delivery, DnsOptions dns, BounceOptions bounces, AdminOptions admin, bool maintenance)
+        string dataDirectory,
+        ServerOptions server,
+        PolicyOptions policy,
+        DeliveryOptions delivery,
+        DnsOptions dns,
+        BounceOptions bounces,
+        ClusterOptions cluster,
+        AdminOptions admin,
+        bool maintenance)
     {
+        Cluster = cluster;
         Admin = admin;
         Delivery = delivery;
         Dns = dns;
@@ -44,6 +54,12 @@ internal sealed class HeraldSettings
     /// <summary><c>Bounces</c>: the DSN writer's settings; <c>Bounces:Hostname</c> defaults to <c>Hostname</c>.</summary>
     public BounceOptions Bounces { get; }
 
+    /// <summary>
+    /// <c>Cluster:*</c>: with <c>Cluster:Redis</c> set, rate counters, greylisting and destination state are shared
+    /// through Redis (Herald.Cluster); empty, everything stays in this instance, as with no configuration at all.
+    /// </summary>
+    public ClusterOptions Cluster { get; }
+
     /// <summary><c>Admin:*</c>: the admin HTTP API, Prometheus metrics and dashboard of <c>herald serve</c>.</summary>
     public AdminOptions Admin { get; }
 
@@ -66,6 +82,7 @@ internal sealed class HeraldSettings
         var dns = new DnsOptions();
         var bounces = new BounceOptions();
         var delivery = new DeliveryOptions();
+        var cluster = new ClusterOptions();
         var admin = new AdminOptions();
         string dataDirectory;
         bool maintenance;
@@ -77,6 +94,7 @@ internal sealed class HeraldSettings
             section.GetSection(DnsOptions.SectionName).Bind(dns);
             section.GetSection("Bounces").Bind(bounces);
             section.GetSection(DeliveryOptions.SectionName).Bind(delivery);
+            section.GetSection(ClusterOptions.SectionName).Bind(cluster);
             section.GetSection(AdminOptions.SectionName).Bind(admin);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
@@ -109,13 +127,13 @@ internal sealed class HeraldSettings
         }
 
         var errors = server.Validate().Concat(policy.Validate()).Concat(delivery.Validate())
-            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).Concat(admin.Validate()).ToList();
+            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).Concat(cluster.Validate()).Concat(admin.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, admin, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, cluster, admin, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>

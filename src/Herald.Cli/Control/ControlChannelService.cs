@@ -85,7 +85,9 @@ internal sealed class ControlChannelService(
                 response = request is null ? new ControlResponse(false, "empty request")
                     : QueueControlHandler.Handles(request) ? await queue.ExecuteAsync(request, stoppingToken).ConfigureAwait(false)
                     : control.Execute(request);
-                logger.LogInformation("control: {Command} {Id} -> {Text}", request?.Command, request?.Id, response.Text);
+                // One line per request; the queue id only where the command names one.
+                string target = request?.Id is { Length: > 0 } id ? " " + id : string.Empty;
+                logger.LogInformation("control: {Command}{Target} -> {Text}", request?.Command ?? "(none)", target, response.Text);
             }
             catch (JsonException)
             {

@@ -28,7 +28,7 @@ internal sealed class QueueControlHandler(QueueOperations operations)
                 "queue-hold" => Ok(await operations.HoldAsync(Id(request), hold: true, cancellationToken)),
                 "queue-release" => Ok(await operations.HoldAsync(Id(request), hold: false, cancellationToken)),
                 "queue-bounce" => Ok(await operations.BounceAsync(Id(request), cancellationToken)),
-                "queue-destinations" => Ok(operations.Destinations()),
+                "queue-destinations" => Ok(await operations.DestinationsAsync(cancellationToken)),
                 _ => new ControlResponse(false, $"unknown control command '{request.Command}'", ErrorCodes.BadRequest),
             };
         }

@@ -10,6 +10,8 @@ using Herald.Delivery.Outbound;
 using Herald.Delivery.Outbound.Destinations;
 using Herald.Dns;
 using Herald.Policy;
+using Herald.Policy.Greylisting;
+using Herald.Policy.Rates;
 using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.Queue.Operations;
@@ -70,6 +72,9 @@ internal static class HeraldHost
         builder.Services.AddSingleton(settings.Server);
         builder.Services.AddSingleton(new ServerStatus(settings.Maintenance));
         builder.Services.AddSingleton<IMxResolver>(sp => new DnsMxResolver(settings.Dns, sp.GetRequiredService<TimeProvider>()));
+
+        // Rate counters, greylisting and destination state: in this instance, or shared through Redis (Cluster:Redis).
+        builder.Services.AddPolicyAndDestinationStores(settings);
         builder.Services.AddSingleton(sp => ReceivingPolicy.Create(
             settings.Policy,
             settings.Server.Hostname,
@@ -77,6 +82,8 @@ internal static class HeraldHost
             sp.GetRequiredService<IMxResolver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
+            greylist: sp.GetService<IGreylistStore>(),
+            counter: sp.GetService<IRateCounter>(),
             metrics: sp.GetRequiredService<PolicyMetrics>()));
         builder.Services.AddSingleton(new QueueStoreOptions(settings.QueueDirectory));
         builder.Services.AddSingleton<FileQueueStore>();
@@ -88,7 +95,6 @@ internal static class HeraldHost
         // Outbound delivery: every recipient outside the local domains, by MX (or the smart host).
         builder.Services.AddSingleton(settings.Delivery);
         builder.Services.AddSingleton(settings.Dns);
-        builder.Services.AddSingleton<IDestinationState>(sp => new InMemoryDestinationState(settings.Delivery, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IDestinationSnapshot>(sp => new DestinationSnapshotView(sp.GetRequiredService<IDestinationState>()));
         builder.Services.AddHostedService<OutboundDeliveryService>();
         builder.Services.AddSingleton<IEnumerable<IConnectionGate>>([]);

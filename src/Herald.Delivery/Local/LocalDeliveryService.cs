@@ -12,7 +12,9 @@ namespace Herald.Delivery.Local;
 
 /// <summary>
 /// Local delivery. At start it goes through every queued message, then through each id announced on its
-/// own <see cref="IQueueStore.Subscribe"/> channel (outbound delivery has another). For each message that is not on hold, every recipient in a local
+/// own <see cref="IQueueStore.Subscribe"/> channel (outbound delivery has another), up to
+/// <see cref="LocalDeliveryOptions.MaxConcurrentMessages"/> messages at once and one pass per message at a time
+/// (<see cref="MessageWorkQueue"/>). For each message that is not on hold, every recipient in a local
 /// domain that is not yet final is written to its Maildir and recorded Delivered; an I/O failure is
 /// recorded Deferred and tried again five minutes later. Recipients of other domains are left Pending
 /// for outbound delivery. A message whose recipients are all final leaves the queue: both services re-read
@@ -34,7 +36,7 @@ public sealed class LocalDeliveryService : BackgroundService
     private readonly ILogger<LocalDeliveryService> _logger;
     private readonly DeliveryMetrics _metrics;
     private readonly LocalDomains _localDomains;
-    private readonly Channel<QueueId> _work = Channel.CreateUnbounded<QueueId>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly MessageWorkQueue _work = new();
     private readonly ConcurrentDictionary<QueueId, ITimer> _retryTimers = new();
 
     public LocalDeliveryService(
@@ -83,23 +85,22 @@ public sealed class LocalDeliveryService : BackgroundService
         // (its local recipients are final the second time, or it has left the queue).
         ChannelReader<QueueId> arrivals = _queue.Subscribe(stoppingToken);
         Task pump = PumpArrivalsAsync(arrivals, stoppingToken);
+        Task workers = _work.RunAsync(_options.MaxConcurrentMessages, HandleAsync, OnPassFailed, id => MessageHandled?.Invoke(id), stoppingToken);
         try
         {
             foreach (QueueId id in await _queue.ListAsync(stoppingToken))
             {
-                await HandleAsync(id, stoppingToken);
+                _work.Enqueue(id);
             }
 
-            await foreach (QueueId id in _work.Reader.ReadAllAsync(stoppingToken))
-            {
-                await HandleAsync(id, stoppingToken);
-            }
+            await workers;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         finally
         {
+            await workers.ContinueWith(static _ => { }, TaskScheduler.Default);
             foreach (ITimer timer in _retryTimers.Values)
             {
                 await timer.DisposeAsync();
@@ -116,7 +117,7 @@ public sealed class LocalDeliveryService : BackgroundService
         {
             await foreach (QueueId id in arrivals.ReadAllAsync(stoppingToken))
             {
-                _work.Writer.TryWrite(id);
+                _work.Enqueue(id);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -131,20 +132,14 @@ public sealed class LocalDeliveryService : BackgroundService
             await pending.DisposeAsync();
         }
 
-        try
-        {
-            await DeliverMessageAsync(id, stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            // One bad message must not stop delivery of the others; look at it again later.
-            _logger.LogError(e, "{QueueId}: local delivery pass failed; trying again in {Delay}", id, RetryDelay);
-            ScheduleRetry(id, RetryDelay);
-        }
-        finally
-        {
-            MessageHandled?.Invoke(id);
-        }
+        await DeliverMessageAsync(id, stoppingToken);
+    }
+
+    private void OnPassFailed(QueueId id, Exception e)
+    {
+        // One bad message must not stop delivery of the others; look at it again later.
+        _logger.LogError(e, "{QueueId}: local delivery pass failed; trying again in {Delay}", id, RetryDelay);
+        ScheduleRetry(id, RetryDelay);
     }
 
     private async Task DeliverMessageAsync(QueueId id, CancellationToken stoppingToken)
@@ -259,10 +254,10 @@ public sealed class LocalDeliveryService : BackgroundService
         ITimer timer = _time.CreateTimer(
             static state =>
             {
-                var (writer, queued) = ((ChannelWriter<QueueId>, QueueId))state!;
-                writer.TryWrite(queued);
+                var (work, queued) = ((MessageWorkQueue, QueueId))state!;
+                work.Enqueue(queued);
             },
-            (_work.Writer, id),
+            (_work, id),
             delay < TimeSpan.Zero ? TimeSpan.Zero : delay,
             Timeout.InfiniteTimeSpan);
         _retryTimers.AddOrUpdate(id, timer, (_, old) =>

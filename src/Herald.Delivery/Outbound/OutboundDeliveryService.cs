@@ -48,9 +48,7 @@ public sealed class OutboundDeliveryService : BackgroundService
     private readonly SmtpConnectionPool _pool;
     private readonly DomainDelivery _domains;
     private readonly WakeSchedule _wake;
-    private readonly Channel<QueueId> _work = Channel.CreateUnbounded<QueueId>();
-    private readonly Lock _gate = new();
-    private readonly Dictionary<QueueId, WorkState> _states = [];
+    private readonly MessageWorkQueue _work = new();
 
     public OutboundDeliveryService(
         IQueueStore queue,
@@ -106,13 +104,6 @@ public sealed class OutboundDeliveryService : BackgroundService
         _wake = new WakeSchedule(time, Enqueue);
     }
 
-    private enum WorkState
-    {
-        Queued,
-        Running,
-        RunAgain,
-    }
-
     /// <summary>Raised after each pass over one message, whatever it did; lets tests wait without polling.</summary>
     internal event Action<QueueId>? MessageHandled;
 
@@ -130,7 +121,7 @@ public sealed class OutboundDeliveryService : BackgroundService
         // Subscribe before listing, so nothing committed in between is missed; an id seen twice costs a read.
         ChannelReader<QueueId> arrivals = _queue.Subscribe(stoppingToken);
         Task pump = PumpAsync(arrivals, stoppingToken);
-        Task[] workers = [.. Enumerable.Range(0, _options.MaxConcurrentMessages).Select(_ => WorkAsync(stoppingToken))];
+        Task workers = _work.RunAsync(_options.MaxConcurrentMessages, HandleAsync, OnPassFailed, id => MessageHandled?.Invoke(id), stoppingToken);
         try
         {
             foreach (QueueId id in await _queue.ListAsync(stoppingToken))
@@ -138,16 +129,15 @@ public sealed class OutboundDeliveryService : BackgroundService
                 Enqueue(id);
             }
 
-            await Task.WhenAll(workers);
+            await workers;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         finally
         {
-            _work.Writer.TryComplete();
             _wake.Dispose();
-            await Task.WhenAll(workers).ContinueWith(static _ => { }, TaskScheduler.Default);
+            await workers.ContinueWith(static _ => { }, TaskScheduler.Default);
             await pump;
             await _pool.DisposeAsync();
         }
@@ -175,74 +165,13 @@ public sealed class OutboundDeliveryService : BackgroundService
         }
     }
 
-    /// <summary>Puts a message in line for a pass; one already in line is not added twice, one being handled is handled again after.</summary>
-    private void Enqueue(QueueId id)
+    private void Enqueue(QueueId id) => _work.Enqueue(id);
+
+    private void OnPassFailed(QueueId id, Exception e)
     {
-        lock (_gate)
-        {
-            if (_states.TryGetValue(id, out WorkState state))
-            {
-                if (state == WorkState.Running)
-                {
-                    _states[id] = WorkState.RunAgain;
-                }
-
-                return;
-            }
-
-            _states[id] = WorkState.Queued;
-        }
-
-        _work.Writer.TryWrite(id);
-    }
-
-    private async Task WorkAsync(CancellationToken stoppingToken)
-    {
-        await foreach (QueueId id in _work.Reader.ReadAllAsync(stoppingToken))
-        {
-            lock (_gate)
-            {
-                _states[id] = WorkState.Running;
-            }
-
-            try
-            {
-                await HandleAsync(id, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // One bad message must not stop delivery of the others; look at it again later.
-                _logger.LogError(e, "{QueueId}: outbound delivery pass failed; trying again in {Delay}", id, _options.MinBackoff);
-                _wake.At(id, _time.GetUtcNow() + _options.MinBackoff);
-            }
-            finally
-            {
-                bool again;
-                lock (_gate)
-                {
-                    again = _states.TryGetValue(id, out WorkState state) && state == WorkState.RunAgain;
-                    if (again)
-                    {
-                        _states[id] = WorkState.Queued;
-                    }
-                    else
-                    {
-                        _states.Remove(id);
-                    }
-                }
-
-                if (again)
-                {
-                    _work.Writer.TryWrite(id);
-                }
-
-                MessageHandled?.Invoke(id);
-            }
-        }
+        // One bad message must not stop delivery of the others; look at it again later.
+        _logger.LogError(e, "{QueueId}: outbound delivery pass failed; trying again in {Delay}", id, _options.MinBackoff);
+        _wake.At(id, _time.GetUtcNow() + _options.MinBackoff);
     }
 
     private async Task HandleAsync(QueueId id, CancellationToken stoppingToken)

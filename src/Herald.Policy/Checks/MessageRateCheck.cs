@@ -8,21 +8,19 @@ namespace Herald.Policy.Checks;
 /// <summary>
 /// <c>450 4.7.1 Error: too much mail from &lt;ip&gt;</c> at MAIL; the session stays (reply contract). Each
 /// MAIL command counts as one message, refused or not by later checks, as Postfix's
-/// smtpd_client_message_rate_limit counts delivery requests. Trusted clients are not counted.
+/// smtpd_client_message_rate_limit counts delivery requests. Trusted clients are not counted. When the
+/// counter cannot be asked (cluster mode, Redis unreachable): <c>451 4.3.0 &lt;sender&gt;: Temporary lookup
+/// failure</c>, so that nothing uncounted gets in and the sender retries.
 /// </summary>
 public sealed class MessageRateCheck : ISenderCheck
 {
-    private readonly int _limit;
-    private readonly int _ipv6PrefixLength;
-    private readonly IRateCounter _counter;
+    private readonly ClientRate _rate;
 
     public MessageRateCheck(RateLimitOptions options, IRateCounter counter)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(counter);
-        _limit = options.MessagesPerMinute;
-        _ipv6PrefixLength = options.Ipv6PrefixLength;
-        _counter = counter;
+        _rate = new ClientRate(RateBuckets.Messages, options.MessagesPerMinute, options.Ipv6PrefixLength, counter);
     }
 
     public string Name => "message-rate";
@@ -30,15 +28,16 @@ public sealed class MessageRateCheck : ISenderCheck
     public async ValueTask<PolicyDecision> CheckAsync(ClientContext client, Mailbox? sender, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (_limit == 0 || client.IsTrusted)
+        if (client.IsTrusted)
         {
             return PolicyDecision.DontKnow;
         }
 
-        RateDecision decision = await _counter.TryAcquireAsync(
-            RateBuckets.Messages, ClientKey.For(client.Address, _ipv6PrefixLength), _limit, RateLimitOptions.Window, cancellationToken).ConfigureAwait(false);
-        return decision.IsAllowed
-            ? PolicyDecision.DontKnow
-            : PolicyDecision.Reject(SmtpReplies.TooMuchMail.Render(ClientKey.Display(client.Address)), Name);
+        return await _rate.CountAsync(client.Address, cancellationToken).ConfigureAwait(false) switch
+        {
+            RateOutcome.OverLimit => PolicyDecision.Reject(SmtpReplies.TooMuchMail.Render(ClientKey.Display(client.Address)), Name),
+            RateOutcome.Unavailable => PolicyDecision.Reject(SmtpReplies.TemporaryLookupFailure.Render($"<{sender}>"), Name),
+            _ => PolicyDecision.DontKnow,
+        };
     }
 }

@@ -8,21 +8,18 @@ namespace Herald.Policy.Checks;
 /// <summary>
 /// <c>450 4.7.1 Error: too many recipients from &lt;ip&gt;</c> at RCPT; the session stays. Put it first
 /// among the recipient checks so that every RCPT counts, including those later checks refuse: a
-/// dictionary attack is mostly unknown users. Trusted clients are not counted.
+/// dictionary attack is mostly unknown users. Trusted clients are not counted. When the counter cannot
+/// be asked (cluster mode, Redis unreachable): <c>451 4.3.0 &lt;rcpt&gt;: Temporary lookup failure</c>.
 /// </summary>
 public sealed class RecipientRateCheck : IRecipientCheck
 {
-    private readonly int _limit;
-    private readonly int _ipv6PrefixLength;
-    private readonly IRateCounter _counter;
+    private readonly ClientRate _rate;
 
     public RecipientRateCheck(RateLimitOptions options, IRateCounter counter)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(counter);
-        _limit = options.RecipientsPerMinute;
-        _ipv6PrefixLength = options.Ipv6PrefixLength;
-        _counter = counter;
+        _rate = new ClientRate(RateBuckets.Recipients, options.RecipientsPerMinute, options.Ipv6PrefixLength, counter);
     }
 
     public string Name => "recipient-rate";
@@ -30,15 +27,16 @@ public sealed class RecipientRateCheck : IRecipientCheck
     public async ValueTask<PolicyDecision> CheckAsync(ClientContext client, Mailbox? sender, Mailbox recipient, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (_limit == 0 || client.IsTrusted)
+        if (client.IsTrusted)
         {
             return PolicyDecision.DontKnow;
         }
 
-        RateDecision decision = await _counter.TryAcquireAsync(
-            RateBuckets.Recipients, ClientKey.For(client.Address, _ipv6PrefixLength), _limit, RateLimitOptions.Window, cancellationToken).ConfigureAwait(false);
-        return decision.IsAllowed
-            ? PolicyDecision.DontKnow
-            : PolicyDecision.Reject(SmtpReplies.TooManyRecipientsFromClient.Render(ClientKey.Display(client.Address)), Name);
+        return await _rate.CountAsync(client.Address, cancellationToken).ConfigureAwait(false) switch
+        {
+            RateOutcome.OverLimit => PolicyDecision.Reject(SmtpReplies.TooManyRecipientsFromClient.Render(ClientKey.Display(client.Address)), Name),
+            RateOutcome.Unavailable => PolicyDecision.Reject(SmtpReplies.TemporaryLookupFailure.Render($"<{recipient}>"), Name),
+            _ => PolicyDecision.DontKnow,
+        };
     }
 }

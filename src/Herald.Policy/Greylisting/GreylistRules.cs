@@ -35,6 +35,15 @@ public sealed record GreylistRules(TimeSpan Delay, TimeSpan RetryWindow, TimeSpa
         return entry with { LastSeen = now };
     }
 
+    /// <summary>
+    /// The entry after an operator's <c>herald greylist allow</c>: passed for <paramref name="lifetime"/> from
+    /// <paramref name="now"/>; a triplet already waiting keeps its first attempt.
+    /// </summary>
+    public static GreylistEntry Allowed(GreylistEntry? entry, GreylistTriplet triplet, DateTimeOffset now, TimeSpan lifetime) =>
+        entry is null || entry.IsExpired(now)
+            ? new GreylistEntry(triplet, now, now, Passed: true, Expires: now + lifetime)
+            : entry with { LastSeen = now, Passed = true, Expires = now + lifetime };
+
     /// <summary>How long a refused entry still has to wait, in whole seconds, at least 1 (the reply's N).</summary>
     public int SecondsLeft(GreylistEntry entry, DateTimeOffset now)
     {

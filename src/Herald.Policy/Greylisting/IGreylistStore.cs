@@ -1,10 +1,12 @@
-// The seam for greylisting state: an embedded SQLite file now, a shared store (Redis) in a cluster later.
+// The seam for greylisting state: an embedded SQLite file, or Redis shared by a cluster.
 namespace Herald.Policy.Greylisting;
 
 /// <summary>
-/// Where greylisting triplets are kept. The rules (delay, retry window, expiry) live in
-/// <see cref="GreylistRules"/>; a store only keeps entries and makes each update atomic, so that two
-/// sessions retrying the same triplet at once cannot lose a pass. Failures surface as
+/// Where greylisting triplets are kept: <see cref="SqliteGreylistStore"/> in the data directory, or in
+/// cluster mode (<c>Cluster:Redis</c>) Herald.Cluster's <c>RedisGreylistStore</c>, so that a triplet
+/// greylisted by one instance passes through another after the delay. The rules (delay, retry window,
+/// expiry) live in <see cref="GreylistRules"/>; a store only keeps entries and makes each update atomic,
+/// so that two sessions retrying the same triplet at once cannot lose a pass. Failures surface as
 /// <see cref="GreylistStoreException"/>; cancellation as <see cref="OperationCanceledException"/>.
 /// </summary>
 public interface IGreylistStore

@@ -101,12 +101,7 @@ public sealed class SqliteGreylistStore : IGreylistStore, IDisposable
         ArgumentNullException.ThrowIfNull(triplet);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lifetime, TimeSpan.Zero);
         DateTimeOffset now = _time.GetUtcNow();
-        await UpdateAsync(
-            triplet,
-            current => current is null || current.IsExpired(now)
-                ? new GreylistEntry(triplet, now, now, Passed: true, Expires: now + lifetime)
-                : current with { LastSeen = now, Passed = true, Expires = now + lifetime },
-            cancellationToken).ConfigureAwait(false);
+        await UpdateAsync(triplet, current => GreylistRules.Allowed(current, triplet, now, lifetime), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

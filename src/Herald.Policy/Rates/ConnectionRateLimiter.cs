@@ -8,15 +8,18 @@ namespace Herald.Policy.Rates;
 /// The connection rate limit, asked once per accepted connection before any session exists:
 /// <c>421 4.7.0 &lt;host&gt; Error: too many connections from &lt;ip&gt;</c> (reply contract, opening the
 /// session). Every admitted connection counts, whether or not the session goes on to send mail, as
-/// Postfix's smtpd_client_connection_rate_limit does. Synchronous so that the server's connection gate
-/// can call it; with the in-memory counter it neither blocks nor allocates beyond the counting key.
+/// Postfix's smtpd_client_connection_rate_limit does. With the in-memory counter the check completes
+/// synchronously; a shared (Redis) counter costs one round trip on the accept path.
 /// </summary>
+/// <remarks>
+/// When the counter cannot be asked (<see cref="RateCounterUnavailableException"/>), the connection gets
+/// <c>421 4.3.0</c> (<see cref="SmtpReplies.LookupFailureClosing"/>): a client that cannot be counted is
+/// not admitted, and its MTA retries later, so nothing is lost.
+/// </remarks>
 public sealed class ConnectionRateLimiter
 {
-    private readonly int _limit;
-    private readonly int _ipv6PrefixLength;
+    private readonly ClientRate _rate;
     private readonly NetworkList _trustedNetworks;
-    private readonly IRateCounter _counter;
     private readonly string _hostname;
 
     /// <param name="trustedNetworks">Clients never limited: <c>TrustedNetworks</c>.</param>
@@ -27,10 +30,8 @@ public sealed class ConnectionRateLimiter
         ArgumentNullException.ThrowIfNull(trustedNetworks);
         ArgumentNullException.ThrowIfNull(counter);
         ArgumentException.ThrowIfNullOrEmpty(hostname);
-        _limit = options.ConnectionsPerMinute;
-        _ipv6PrefixLength = options.Ipv6PrefixLength;
+        _rate = new ClientRate(RateBuckets.Connections, options.ConnectionsPerMinute, options.Ipv6PrefixLength, counter);
         _trustedNetworks = trustedNetworks;
-        _counter = counter;
         _hostname = hostname;
     }
 
@@ -38,15 +39,19 @@ public sealed class ConnectionRateLimiter
     public const string Name = "connection-rate";
 
     /// <summary>Counts this connection; null to admit it, otherwise the reply to send before closing.</summary>
-    public SmtpReply? Check(IPAddress client)
+    public async ValueTask<SmtpReply?> CheckAsync(IPAddress client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (_limit == 0 || _trustedNetworks.Contains(client))
+        if (_trustedNetworks.Contains(client))
         {
             return null;
         }
 
-        RateDecision decision = _counter.Acquire(RateBuckets.Connections, ClientKey.For(client, _ipv6PrefixLength), _limit);
-        return decision.IsAllowed ? null : SmtpReplies.TooManyConnectionsFromClient.Render(_hostname, ClientKey.Display(client));
+        return await _rate.CountAsync(client, cancellationToken).ConfigureAwait(false) switch
+        {
+            RateOutcome.OverLimit => SmtpReplies.TooManyConnectionsFromClient.Render(_hostname, ClientKey.Display(client)),
+            RateOutcome.Unavailable => SmtpReplies.LookupFailureClosing.Render(_hostname),
+            _ => null,
+        };
     }
 }

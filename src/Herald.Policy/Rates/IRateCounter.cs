@@ -1,11 +1,12 @@
-// The seam for event counters over a sliding time window: in memory now, shared (Redis) in a cluster later.
+// The seam for event counters over a sliding time window: in this process, or shared by a cluster in Redis.
 namespace Herald.Policy.Rates;
 
 /// <summary>
 /// Counts events per key over a sliding window, as Postfix's anvil(8) counts connections, messages
-/// and recipients per client. An implementation keeps its keys in memory or in a shared store; every
-/// argument is plain data so that a store such as a Redis sorted set (one member per event, trimmed by
-/// score) can implement it exactly.
+/// and recipients per client. <see cref="InMemoryRateCounter"/> counts for one process; in cluster mode
+/// (<c>Cluster:Redis</c>) Herald.Cluster's <c>RedisRateCounter</c> keeps one Redis sorted set per
+/// bucket and key (one member per event, trimmed by score), so a client is counted across every
+/// instance. Every argument is plain data so that both implement it exactly alike.
 /// </summary>
 public interface IRateCounter
 {
@@ -19,6 +20,7 @@ public interface IRateCounter
     /// <param name="key">Who is counted, usually a client address.</param>
     /// <param name="limit">The most events allowed within <paramref name="window"/>; at least 1.</param>
     /// <remarks>An in-memory implementation completes synchronously and does not allocate for a key it already tracks.</remarks>
+    /// <exception cref="RateCounterUnavailableException">A shared store could not be asked; nothing was counted.</exception>
     ValueTask<RateDecision> TryAcquireAsync(string bucket, string key, int limit, TimeSpan window, CancellationToken cancellationToken);
 }
 

@@ -13,12 +13,6 @@ namespace Herald.Protocol.Commands;
 /// </summary>
 public sealed class SmtpCommandParser
 {
-    /// <summary>RFC 3461 §4.4: an ENVID value is at most 100 characters of xtext.</summary>
-    private const int MaxEnvelopeIdLength = 100;
-
-    /// <summary>RFC 3461 §4.2: an ORCPT value is at most 500 characters.</summary>
-    private const int MaxOriginalRecipientLength = 500;
-
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly int _maxLineLength;
@@ -187,29 +181,10 @@ public sealed class SmtpCommandParser
             return PathFailure(error, args, "MAIL FROM:<address>");
         }
 
-        List<(string Keyword, string? Value)> items = SplitParameters(args, pos, out SmtpReply? paramError);
-        if (paramError is not null)
+        SmtpReply? refusal = EsmtpParameters.ForMail(args, pos, out MailParameters parameters);
+        if (refusal is not null)
         {
-            return Fail(paramError);
-        }
-
-        MailParameters parameters = MailParameters.None;
-        foreach ((string keyword, string? value) in items)
-        {
-            SmtpReply? refusal = keyword.ToUpperInvariant() switch
-            {
-                "SIZE" => ParseSize(value, ref parameters),
-                "BODY" => ParseBody(value, ref parameters),
-                "SMTPUTF8" => value is null ? Set(ref parameters, parameters with { SmtpUtf8 = true }) : SmtpReplies.BadParameter.Render("SMTPUTF8 takes no value"),
-                "RET" => ParseReturn(value, ref parameters),
-                "ENVID" => ParseEnvelopeId(value, ref parameters),
-                "AUTH" => ParseAuthParameter(value),
-                _ => SmtpReplies.UnsupportedOption.Render(keyword),
-            };
-            if (refusal is not null)
-            {
-                return Fail(refusal);
-            }
+            return Fail(refusal);
         }
 
         return Ok(new MailCommand(sender, parameters));
@@ -228,131 +203,13 @@ public sealed class SmtpCommandParser
             return PathFailure(error, args, "RCPT TO:<address>");
         }
 
-        List<(string Keyword, string? Value)> items = SplitParameters(args, pos, out SmtpReply? paramError);
-        if (paramError is not null)
+        SmtpReply? refusal = EsmtpParameters.ForRcpt(args, pos, out RecipientParameters parameters);
+        if (refusal is not null)
         {
-            return Fail(paramError);
-        }
-
-        RecipientParameters parameters = RecipientParameters.None;
-        foreach ((string keyword, string? value) in items)
-        {
-            SmtpReply? refusal = keyword.ToUpperInvariant() switch
-            {
-                "NOTIFY" => ParseNotify(value, ref parameters),
-                "ORCPT" => ParseOriginalRecipient(value, ref parameters),
-                _ => SmtpReplies.UnsupportedOption.Render(keyword),
-            };
-            if (refusal is not null)
-            {
-                return Fail(refusal);
-            }
+            return Fail(refusal);
         }
 
         return Ok(new RcptCommand(recipient!, parameters));
-    }
-
-    // Each parameter parser sets its field and returns null, or returns the reply that refuses the value.
-    private static SmtpReply? ParseSize(string? value, ref MailParameters parameters)
-    {
-        // RFC 1870 §6: size-value = 1*20DIGIT.
-        if (value is null || value.Length > 20 || !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long size))
-        {
-            return SmtpReplies.BadParameter.Render("SIZE=" + value);
-        }
-
-        return Set(ref parameters, parameters with { Size = size });
-    }
-
-    private static SmtpReply? ParseBody(string? value, ref MailParameters parameters)
-    {
-        if (string.Equals(value, "8BITMIME", StringComparison.OrdinalIgnoreCase))
-        {
-            return Set(ref parameters, parameters with { Body = BodyType.EightBitMime });
-        }
-
-        if (string.Equals(value, "7BIT", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        // BINARYMIME is not offered (RFC 3030 §3): an unknown body type is an unsupported option.
-        return value is null ? SmtpReplies.BadParameter.Render("BODY") : SmtpReplies.UnsupportedOption.Render("BODY=" + value);
-    }
-
-    private static SmtpReply? ParseReturn(string? value, ref MailParameters parameters) => value?.ToUpperInvariant() switch
-    {
-        "FULL" => Set(ref parameters, parameters with { Return = DsnReturn.Full }),
-        "HDRS" => Set(ref parameters, parameters with { Return = DsnReturn.Headers }),
-        _ => SmtpReplies.BadParameter.Render("RET=" + value + " (FULL or HDRS)"),
-    };
-
-    private static SmtpReply? ParseEnvelopeId(string? value, ref MailParameters parameters)
-    {
-        // RFC 3461 §4.4: at most 100 characters of xtext, decoding to printable US-ASCII.
-        if (value is null || value.Length > MaxEnvelopeIdLength
-            || !Xtext.TryDecode(value, allowUtf8: false, out string? id) || !id.All(c => c is >= ' ' and <= '~'))
-        {
-            return SmtpReplies.BadParameter.Render("ENVID=" + Shorten(value ?? string.Empty));
-        }
-
-        return Set(ref parameters, parameters with { EnvelopeId = id });
-    }
-
-    /// <summary>
-    /// AUTH= on MAIL (RFC 4954 §5) names who submitted the message first. Clients such as Postfix send
-    /// <c>AUTH=&lt;&gt;</c> whenever AUTH is offered, so it is accepted when well formed; the identity is not
-    /// kept, which §5 allows ("the server MAY ... treat it as &lt;&gt;").
-    /// </summary>
-    private static SmtpReply? ParseAuthParameter(string? value) =>
-        value is not null && (value == "<>" || Xtext.TryDecode(value, allowUtf8: false, out _))
-            ? null
-            : SmtpReplies.BadParameter.Render("AUTH=" + Shorten(value ?? string.Empty));
-
-    private static SmtpReply? ParseNotify(string? value, ref RecipientParameters parameters)
-    {
-        // RFC 3461 §4.1: "NEVER", or a comma-separated list of SUCCESS, FAILURE and DELAY.
-        DsnNotify notify = DsnNotify.None;
-        foreach (string condition in (value ?? string.Empty).Split(','))
-        {
-            DsnNotify flag = condition.ToUpperInvariant() switch
-            {
-                "NEVER" => DsnNotify.Never,
-                "SUCCESS" => DsnNotify.Success,
-                "FAILURE" => DsnNotify.Failure,
-                "DELAY" => DsnNotify.Delay,
-                _ => DsnNotify.None,
-            };
-            if (flag == DsnNotify.None || (notify & flag) != 0 || (notify != DsnNotify.None && (flag | notify).HasFlag(DsnNotify.Never)))
-            {
-                return SmtpReplies.BadParameter.Render("NOTIFY=" + Shorten(value ?? string.Empty) + " (NEVER, or SUCCESS, FAILURE and DELAY)");
-            }
-
-            notify |= flag;
-        }
-
-        return Set(ref parameters, parameters with { Notify = notify });
-    }
-
-    private static SmtpReply? ParseOriginalRecipient(string? value, ref RecipientParameters parameters)
-    {
-        // RFC 3461 §4.2: addr-type ";" xtext, at most 500 characters; addr-type is an atom such as rfc822.
-        int semicolon = value?.IndexOf(';', StringComparison.Ordinal) ?? -1;
-        if (value is null || value.Length > MaxOriginalRecipientLength || semicolon <= 0
-            || !value[..semicolon].All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
-            || !Xtext.TryDecode(value[(semicolon + 1)..], allowUtf8: value[..semicolon].Equals("utf-8", StringComparison.OrdinalIgnoreCase), out string? address)
-            || address.Length == 0)
-        {
-            return SmtpReplies.BadParameter.Render("ORCPT=" + Shorten(value ?? string.Empty));
-        }
-
-        return Set(ref parameters, parameters with { OriginalRecipient = new OriginalRecipient(value[..semicolon].ToLowerInvariant(), address) });
-    }
-
-    private static SmtpReply? Set<T>(ref T parameters, T value)
-    {
-        parameters = value;
-        return null;
     }
 
     private static CommandParseResult PathFailure(PathError error, string args, string usage) => error switch
@@ -380,45 +237,10 @@ public sealed class SmtpCommandParser
         return true;
     }
 
-    /// <summary>Splits <c>SP esmtp-keyword ["=" esmtp-value]</c> items (RFC 5321 §4.1.2); a keyword given twice is an error.</summary>
-    private static List<(string Keyword, string? Value)> SplitParameters(string args, int pos, out SmtpReply? error)
-    {
-        error = null;
-        var list = new List<(string, string?)>();
-        if (pos < args.Length && args[pos] != ' ')
-        {
-            error = SmtpReplies.BadAddressSyntax.Render(Shorten(args));
-            return list;
-        }
-
-        foreach (string item in args[pos..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int eq = item.IndexOf('=', StringComparison.Ordinal);
-            string keyword = eq < 0 ? item : item[..eq];
-            string? value = eq < 0 ? null : item[(eq + 1)..];
-            if (keyword.Length == 0 || !char.IsAsciiLetterOrDigit(keyword[0]) || !keyword.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
-                || (value is not null && (value.Length == 0 || value.Contains('=', StringComparison.Ordinal))))
-            {
-                error = SmtpReplies.BadParameter.Render(Shorten(item));
-                return list;
-            }
-
-            if (list.Exists(p => string.Equals(p.Item1, keyword, StringComparison.OrdinalIgnoreCase)))
-            {
-                error = SmtpReplies.BadParameter.Render("duplicate " + keyword);
-                return list;
-            }
-
-            list.Add((keyword, value));
-        }
-
-        return list;
-    }
-
     private static CommandParseResult NoArguments(string args, string verb, SmtpCommand command) =>
         args.Trim().Length == 0 ? Ok(command) : Fail(SmtpReplies.SyntaxError.Render(verb));
 
-    private static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 77), "...");
+    internal static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 77), "...");
 
     private static CommandParseResult Ok(SmtpCommand command) => CommandParseResult.Ok(command);
 

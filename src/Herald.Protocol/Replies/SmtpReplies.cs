@@ -22,12 +22,18 @@ public static class SmtpReplies
     public static readonly ReplyTemplate TooManyErrors = Row(nameof(TooManyErrors), 421, "4.7.0", "{0} Error: too many errors");
     public static readonly ReplyTemplate TooManyAuthFailures = Row(nameof(TooManyAuthFailures), 421, "4.7.0", "{0} Error: too many authentication failures");
 
+    /// <summary>A connect-time or AUTH-failure rate could not be counted (cluster mode, Redis unreachable): not now, and close.</summary>
+    public static readonly ReplyTemplate LookupFailureClosing = Row(nameof(LookupFailureClosing), 421, "4.3.0", "{0} Error: temporary lookup failure, try again later");
+
     // ---- Transient refusals; the session stays ----
     public static readonly ReplyTemplate TooMuchMail = Row(nameof(TooMuchMail), 450, "4.7.1", "Error: too much mail from {0}");
     public static readonly ReplyTemplate TooManyRecipientsFromClient = Row(nameof(TooManyRecipientsFromClient), 450, "4.7.1", "Error: too many recipients from {0}");
     public static readonly ReplyTemplate Greylisted = Row(nameof(Greylisted), 451, "4.7.1", "{0}: Recipient address rejected: Greylisted, try again in {1} seconds");
     public static readonly ReplyTemplate DnsTemporaryFailure = Row(nameof(DnsTemporaryFailure), 451, "4.4.3", "{0}: Temporary DNS lookup failure, try again later");
     public static readonly ReplyTemplate LocalError = Row(nameof(LocalError), 451, "4.3.0", "Error: local error in processing, try again later");
+
+    /// <summary>A message or recipient rate could not be counted (cluster mode, Redis unreachable); {0} is the &lt;sender&gt; or &lt;rcpt&gt;.</summary>
+    public static readonly ReplyTemplate TemporaryLookupFailure = Row(nameof(TemporaryLookupFailure), 451, "4.3.0", "{0}: Temporary lookup failure, try again later");
     public static readonly ReplyTemplate InsufficientStorage = Row(nameof(InsufficientStorage), 452, "4.3.1", "Insufficient system storage");
     public static readonly ReplyTemplate TooManyRecipients = Row(nameof(TooManyRecipients), 452, "4.5.3", "Error: too many recipients");
     public static readonly ReplyTemplate TlsNotAvailable = Row(nameof(TlsNotAvailable), 454, "4.7.0", "TLS not available due to temporary reason");

@@ -163,7 +163,8 @@ public sealed class QueueOperations(
         };
     }
 
-    public DestinationsView Destinations() => new(destinations?.Snapshot());
+    public async Task<DestinationsView> DestinationsAsync(CancellationToken cancellationToken) =>
+        new(destinations is null ? null : await destinations.SnapshotAsync(cancellationToken).ConfigureAwait(false));
 
     private static QueueOperationException NotFound(string id) =>
         new(QueueErrorKind.NotFound, $"{id} is not in the queue (it may have been delivered or deleted).");

@@ -3,12 +3,12 @@ namespace Herald.Queue.Reports;
 
 /// <summary>
 /// What the outbound delivery engine knows about each destination host right now. Implemented by the
-/// delivery engine; read by the control channel for <c>herald queue destinations</c>. Cheap and safe to call
-/// from any thread: it returns a copy.
+/// delivery engine; read by the control channel for <c>herald queue destinations</c>. Safe to call from any
+/// thread: it returns a copy. In cluster mode it reads the hosts' shared records from Redis, hence async.
 /// </summary>
 public interface IDestinationSnapshot
 {
-    IReadOnlyList<DestinationStatus> Snapshot();
+    ValueTask<IReadOnlyList<DestinationStatus>> SnapshotAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>One destination (a recipient domain or an MX host) as the delivery engine sees it.</summary>

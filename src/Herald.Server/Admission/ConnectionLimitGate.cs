@@ -11,7 +11,10 @@ namespace Herald.Server.Admission;
 /// </summary>
 public sealed class ConnectionLimitGate(LimitOptions limits, string hostname, Func<IPAddress, bool> isTrusted) : IConnectionGate
 {
-    public AdmissionRefusal? Admit(IPAddress client, ConnectionRegistry registry)
+    public ValueTask<AdmissionRefusal?> AdmitAsync(IPAddress client, ConnectionRegistry registry, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Admit(client, registry));
+
+    private AdmissionRefusal? Admit(IPAddress client, ConnectionRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
         if (limits.MaxConnections > 0 && registry.Count >= limits.MaxConnections)

@@ -13,6 +13,9 @@ public sealed record AdmissionRefusal(SmtpReply Reply, string Policy);
 /// </summary>
 public interface IConnectionGate
 {
-    /// <summary>Null to admit; otherwise the refusal. Called on the accept path: keep it cheap.</summary>
-    AdmissionRefusal? Admit(IPAddress client, ConnectionRegistry registry);
+    /// <summary>
+    /// Null to admit; otherwise the refusal. Called on the accept path, one connection at a time: keep it
+    /// cheap. Most gates answer synchronously; a policy check with a shared store takes one round trip.
+    /// </summary>
+    ValueTask<AdmissionRefusal?> AdmitAsync(IPAddress client, ConnectionRegistry registry, CancellationToken cancellationToken);
 }

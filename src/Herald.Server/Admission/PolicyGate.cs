@@ -7,6 +7,6 @@ namespace Herald.Server.Admission;
 /// <summary>Adapts a <see cref="ConnectCheck"/> of the receiving policy to an admission gate.</summary>
 public sealed class PolicyGate(ConnectCheck check) : IConnectionGate
 {
-    public AdmissionRefusal? Admit(IPAddress client, ConnectionRegistry registry) =>
-        check.Check(client) is { } reply ? new AdmissionRefusal(reply, check.Name) : null;
+    public async ValueTask<AdmissionRefusal?> AdmitAsync(IPAddress client, ConnectionRegistry registry, CancellationToken cancellationToken) =>
+        await check.CheckAsync(client, cancellationToken).ConfigureAwait(false) is { } reply ? new AdmissionRefusal(reply, check.Name) : null;
 }

@@ -7,8 +7,9 @@ namespace Herald.Server.Admission;
 /// <summary><c>421 4.3.2</c> while draining (shutting down) or in maintenance mode.</summary>
 public sealed class StatusGate(ServerStatus status, string hostname) : IConnectionGate
 {
-    public AdmissionRefusal? Admit(IPAddress client, ConnectionRegistry registry) =>
-        status.Draining ? new(SmtpReplies.ShuttingDown.Render(hostname), "drain")
-        : status.Maintenance ? new(status.MaintenanceReply(hostname), "maintenance")
-        : null;
+    public ValueTask<AdmissionRefusal?> AdmitAsync(IPAddress client, ConnectionRegistry registry, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(
+            status.Draining ? new AdmissionRefusal(SmtpReplies.ShuttingDown.Render(hostname), "drain")
+            : status.Maintenance ? new AdmissionRefusal(status.MaintenanceReply(hostname), "maintenance")
+            : null);
 }

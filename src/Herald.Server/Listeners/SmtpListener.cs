@@ -59,7 +59,7 @@ internal sealed class SmtpListener : IAsyncDisposable
 
             client.NoDelay = true;
             var remote = (IPEndPoint)client.RemoteEndPoint!;
-            if (Refusal(remote.Address) is { } refusal)
+            if (await RefusalAsync(remote.Address).ConfigureAwait(false) is { } refusal)
             {
                 // Not awaited: a slow refused client must not hold up the accept loop during a flood.
                 _ = RefuseAsync(client, remote, refusal.Reply, refusal.Policy);
@@ -94,11 +94,12 @@ internal sealed class SmtpListener : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private AdmissionRefusal? Refusal(IPAddress client)
+    private async ValueTask<AdmissionRefusal?> RefusalAsync(IPAddress client)
     {
         foreach (IConnectionGate gate in _gates)
         {
-            if (gate.Admit(client, _registry) is { } refusal)
+            // Awaited before the next accept, so that the registry and the counters see connections in order.
+            if (await gate.AdmitAsync(client, _registry, CancellationToken.None).ConfigureAwait(false) is { } refusal)
             {
                 return refusal;
             }

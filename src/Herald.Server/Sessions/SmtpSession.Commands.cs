@@ -1,6 +1,7 @@
 // The command handlers of a session: each gives exactly one reply from the catalog.
 using System.Text;
 using Herald.Policy;
+using Herald.Policy.Rates;
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Protocol.Replies;
@@ -430,12 +431,11 @@ internal sealed partial class SmtpSession
 
         SmtpReply invalid = SmtpReplies.AuthenticationInvalid.Render();
         RecordRefusal(invalid, "auth");
-        if (_services.Policy.AuthFailures.RecordFailure(Remote.Address))
+        if (await _services.Policy.AuthFailures.RecordFailureAsync(Remote.Address, abort).ConfigureAwait(false) is { } closing)
         {
             Write(invalid);
-            SmtpReply tooMany = SmtpReplies.TooManyAuthFailures.Render(_hostname);
-            RecordRefusal(tooMany, "auth-failure-rate");
-            Write(tooMany);
+            RecordRefusal(closing, AuthFailureLimiter.Name);
+            Write(closing);
             return true;
         }
 

@@ -10,16 +10,16 @@ public sealed class ExplainCommandTests
     private static readonly Dictionary<string, string> Arabic = new() { ["LANG"] = "ar_EG.UTF-8" };
 
     [Fact]
-    public void Explain421_English() => AssertScreen("explain-421.en", ["explain", "421"]);
+    public void Explain421_English() => Snapshot.MatchScreen("explain-421.en", ["explain", "421"]);
 
     [Fact]
-    public void Explain421_Arabic() => AssertScreen("explain-421.ar", ["explain", "421", "--lang", "ar"]);
+    public void Explain421_Arabic() => Snapshot.MatchScreen("explain-421.ar", ["explain", "421", "--lang", "ar"]);
 
     [Fact]
-    public void ExplainUserUnknown_English() => AssertScreen("explain-550-5.1.1.en", ["explain", UserUnknown]);
+    public void ExplainUserUnknown_English() => Snapshot.MatchScreen("explain-550-5.1.1.en", ["explain", UserUnknown]);
 
     [Fact]
-    public void ExplainUserUnknown_Arabic() => AssertScreen("explain-550-5.1.1.ar", ["explain", UserUnknown, "--lang", "ar"]);
+    public void ExplainUserUnknown_Arabic() => Snapshot.MatchScreen("explain-550-5.1.1.ar", ["explain", UserUnknown, "--lang", "ar"]);
 
     [Fact]
     public void Explain_Json_ReadsBackWithBothCodes()
@@ -134,14 +134,5 @@ public sealed class ExplainCommandTests
         var environment = new Dictionary<string, string> { ["LC_ALL"] = "C", ["LANG"] = "ar_EG.UTF-8" };
         Assert.Contains("\"language\": \"en\"", CliRun.Run(["explain", "421", "--json"], environment).Output, StringComparison.Ordinal);
         Assert.Contains("\"language\": \"ar\"", CliRun.Run(["explain", "421", "--json", "--lang", "ar"], environment).Output, StringComparison.Ordinal);
-    }
-
-    private static void AssertScreen(string snapshot, string[] args)
-    {
-        CliResult result = CliRun.Run(args);
-        Assert.Equal(0, result.ExitCode);
-        Assert.Equal(string.Empty, result.Error);
-        ScreenRules.AssertReadable(result.Output);
-        Snapshot.Match(snapshot, result.Output);
     }
 }

@@ -265,7 +265,7 @@ public sealed class QueueCommandTests : IDisposable
     [Fact]
     public void Render_List_OfViews_ShowsTheLastReply()
     {
-        var console = TestConsole(out StringWriter output);
+        IAnsiConsole console = CliRun.NewConsole(out StringWriter output);
         MessageView view = new(
             "01JZ0000000000AB", Arrived, "alice@example.com", 1234, Held: false,
             [new RecipientView("bob@example.org", "deferred", 2, Tried, Later, Greylisted)], Later, Greylisted);
@@ -330,20 +330,5 @@ public sealed class QueueCommandTests : IDisposable
         }
 
         return id;
-    }
-
-    private static IAnsiConsole TestConsole(out StringWriter output)
-    {
-        output = new StringWriter { NewLine = "\n" };
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = CliRun.Width;
-        console.Profile.Capabilities.Unicode = true;
-        return console;
     }
 }

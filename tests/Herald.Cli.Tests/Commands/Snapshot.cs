@@ -5,6 +5,16 @@ namespace Herald.Cli.Tests.Commands;
 
 internal static class Snapshot
 {
+    /// <summary>Runs <paramref name="args"/> through <see cref="CliRun"/>: it exits 0, writes no error, reads well and matches snapshot <paramref name="name"/>.</summary>
+    public static void MatchScreen(string name, string[] args, [CallerFilePath] string caller = "")
+    {
+        CliResult result = CliRun.Run(args);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(string.Empty, result.Error);
+        ScreenRules.AssertReadable(result.Output);
+        Match(name, result.Output, caller);
+    }
+
     public static void Match(string name, string actual, [CallerFilePath] string caller = "")
     {
         string directory = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(caller)!)!, "Snapshots");

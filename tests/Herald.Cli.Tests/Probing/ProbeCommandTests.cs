@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Herald.Cli.Commands;
 using Herald.Cli.Tests.Commands;
+using Herald.TestSupport.Smtp;
 using Spectre.Console;
 
 namespace Herald.Cli.Tests.Probing;
@@ -256,22 +257,13 @@ public sealed class ProbeCommandTests(ProbeNetwork network) : IClassFixture<Prob
         Assert.Contains(option, result.Error, StringComparison.Ordinal);
     }
 
-    private Task<CliResult> ProbeAsync(string target, Herald.TestSupport.Smtp.ScriptedSmtpHost host, params string[] more) =>
+    private Task<CliResult> ProbeAsync(string target, ScriptedSmtpPeer host, params string[] more) =>
         RunAsync(["probe", target, "--dns", network.Dns.ServerAddress, "--port", host.EndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "20", .. more]);
 
     private static async Task<CliResult> RunAsync(string[] args)
     {
-        var output = new StringWriter { NewLine = "\n" };
+        IAnsiConsole console = CliRun.NewConsole(out StringWriter output);
         var error = new StringWriter { NewLine = "\n" };
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = CliRun.Width;
-        console.Profile.Capabilities.Unicode = true;
 
         var root = new RootCommand("herald");
         root.Subcommands.Add(ProbeCommand.Create(console, _ => null));

@@ -1,6 +1,4 @@
-// A small mail network on loopback addresses for `herald probe`: a DNS zone and one scripted SMTP host per case.
-using System.Net;
-using System.Security.Cryptography;
+// A small mail network on loopback addresses for `herald probe`: a DNS zone and one scripted SMTP peer per case.
 using System.Security.Cryptography.X509Certificates;
 using Herald.TestSupport.Dns;
 using Herald.TestSupport.Smtp;
@@ -18,44 +16,51 @@ public sealed class ProbeNetwork : IAsyncLifetime
     /// <summary>The expiry of the test certificate, far enough ahead that the test never sees it expire.</summary>
     public static readonly DateTimeOffset CertificateExpiry = new(2045, 6, 30, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The extensions every host offers after EHLO (tls.test adds STARTTLS).</summary>
+    private static readonly string[] Extensions = ["PIPELINING", "SIZE 10240000", "8BITMIME", "ENHANCEDSTATUSCODES"];
+
     private X509Certificate2? _certificate;
 
     public LoopbackDnsServer Dns { get; private set; } = null!;
 
-    public ScriptedSmtpHost Good { get; private set; } = null!;
+    public ScriptedSmtpPeer Good { get; private set; } = null!;
 
-    public ScriptedSmtpHost Busy { get; private set; } = null!;
+    public ScriptedSmtpPeer Busy { get; private set; } = null!;
 
-    public ScriptedSmtpHost NoMail { get; private set; } = null!;
+    public ScriptedSmtpPeer NoMail { get; private set; } = null!;
 
-    public ScriptedSmtpHost Tls { get; private set; } = null!;
+    public ScriptedSmtpPeer Tls { get; private set; } = null!;
 
-    public ScriptedSmtpHost Shy { get; private set; } = null!;
+    public ScriptedSmtpPeer Shy { get; private set; } = null!;
 
-    public ScriptedSmtpHost Old { get; private set; } = null!;
+    public ScriptedSmtpPeer Old { get; private set; } = null!;
 
     public Task InitializeAsync()
     {
         Dns = LoopbackDnsServer.Start();
-        Good = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.2"), new SmtpScript { Hostname = "mx.good.test" });
-        Busy = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.3"), new SmtpScript
+        Good = ScriptedSmtpPeer.Start("127.0.0.2", new PeerScript { Extensions = Extensions }, "mx.good.test");
+
+        // A greeting that refuses the session is followed by a close, as RFC 5321 §3.8 and RFC 7504 servers do.
+        Busy = ScriptedSmtpPeer.Start("127.0.0.3", new PeerScript
         {
-            Hostname = "mx.busy.test",
-            Greeting = "421 4.3.2 mx.busy.test Service not available - too many connections, try again later",
-        });
-        NoMail = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.4"), new SmtpScript
+            Greeting = _ => new PeerReply("421 4.3.2 mx.busy.test Service not available - too many connections, try again later", PeerAction.Close),
+        }, "mx.busy.test");
+        NoMail = ScriptedSmtpPeer.Start("127.0.0.4", new PeerScript
         {
-            Hostname = "mx.nomail.test",
-            Greeting = "521 5.3.2 mx.nomail.test does not accept mail",
-        });
-        _certificate = SelfSigned("mx.tls.test");
-        Tls = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.5"), new SmtpScript { Hostname = "mx.tls.test", Certificate = _certificate });
-        var shy = new SmtpScript { Hostname = "mx.shy.test" };
-        shy.Replies["EHLO"] = "554 5.7.1 mx.shy.test Client host rejected: go away";
-        Shy = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.7"), shy);
-        var old = new SmtpScript { Hostname = "mx.old.test" };
-        old.Replies["EHLO"] = "502 5.5.1 Error: command not implemented";
-        Old = ScriptedSmtpHost.Start(IPAddress.Parse("127.0.0.8"), old);
+            Greeting = _ => new PeerReply("521 5.3.2 mx.nomail.test does not accept mail", PeerAction.Close),
+        }, "mx.nomail.test");
+        _certificate = TestCertificates.SelfSigned("mx.tls.test", CertificateExpiry);
+        Tls = ScriptedSmtpPeer.Start("127.0.0.5", new PeerScript { Extensions = Extensions, Certificate = _certificate }, "mx.tls.test");
+        Shy = ScriptedSmtpPeer.Start("127.0.0.7", new PeerScript
+        {
+            Extensions = Extensions,
+            Ehlo = (_, _) => "554 5.7.1 mx.shy.test Client host rejected: go away",
+        }, "mx.shy.test");
+        Old = ScriptedSmtpPeer.Start("127.0.0.8", new PeerScript
+        {
+            Extensions = Extensions,
+            Ehlo = (_, _) => "502 5.5.1 Error: command not implemented",
+        }, "mx.old.test");
 
         Dns.AddMx("good.test", 10, "mx.good.test").AddA("mx.good.test", "127.0.0.2");
         Dns.AddMx("busy.test", 10, "mx.busy.test").AddA("mx.busy.test", "127.0.0.3");
@@ -81,20 +86,5 @@ public sealed class ProbeNetwork : IAsyncLifetime
         await Old.DisposeAsync();
         await Dns.DisposeAsync();
         _certificate?.Dispose();
-    }
-
-    /// <summary>A server certificate for <paramref name="name"/>, signed by itself, with its key usable by SslStream.</summary>
-    private static X509Certificate2 SelfSigned(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(name);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        using X509Certificate2 created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), CertificateExpiry);
-
-        // An ephemeral key cannot always be used by the TLS stack; a round trip through PKCS#12 gives a persisted one.
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
     }
 }

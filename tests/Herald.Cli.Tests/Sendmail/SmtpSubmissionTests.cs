@@ -15,15 +15,15 @@ public sealed class SmtpSubmissionTests
     [Fact]
     public async Task Accepted_SendsTheEnvelopeAndDotStuffedContent()
     {
-        await using ScriptedSmtpHost host = ScriptedSmtpHost.Start(IPAddress.Loopback);
+        await using ScriptedSmtpPeer host = ScriptedSmtpPeer.Start("127.0.0.1", new PeerScript());
         byte[] content = Encoding.UTF8.GetBytes("Subject: dots\r\n\r\n.leading dot\r\nplain\r\n");
 
         SubmissionResult result = await SubmitAsync(host, [Mailbox.Parse("bob@herald.test"), Mailbox.Parse("carol@example.org")], content);
 
         Assert.Equal(0, result.ExitCode);
-        ScriptedMessage message = Assert.Single(host.Messages);
+        PeerMessage message = Assert.Single(host.Messages);
         Assert.Equal("MAIL FROM:<alice@herald.test>", message.MailFrom);
-        Assert.Equal(["RCPT TO:<bob@herald.test>", "RCPT TO:<carol@example.org>"], message.RcptTo);
+        Assert.Equal(["RCPT TO:<bob@herald.test>", "RCPT TO:<carol@example.org>"], message.Recipients);
         Assert.Equal("Subject: dots\r\n\r\n.leading dot\r\nplain\r\n", message.Content);
         Assert.Equal("QUIT", host.Commands[^1]);
     }
@@ -31,7 +31,7 @@ public sealed class SmtpSubmissionTests
     [Fact]
     public async Task EightBitContent_IsDeclaredWhereTheServerOffers8BitMime()
     {
-        await using ScriptedSmtpHost host = ScriptedSmtpHost.Start(IPAddress.Loopback);
+        await using ScriptedSmtpPeer host = ScriptedSmtpPeer.Start("127.0.0.1", new PeerScript());
 
         SubmissionResult result = await SubmitAsync(host, [Mailbox.Parse("bob@herald.test")], Encoding.UTF8.GetBytes("Subject: é\r\n\r\nça va\r\n"), eightBit: true);
 
@@ -42,9 +42,10 @@ public sealed class SmtpSubmissionTests
     [Fact]
     public async Task ARefusedRecipient_SendsNothing_AndIsPermanent()
     {
-        var script = new SmtpScript();
-        script.Replies["RCPT"] = "554 5.7.1 <far@example.org>: Relay access denied";
-        await using ScriptedSmtpHost host = ScriptedSmtpHost.Start(IPAddress.Loopback, script);
+        await using ScriptedSmtpPeer host = ScriptedSmtpPeer.Start("127.0.0.1", new PeerScript
+        {
+            Rcpt = (_, _) => "554 5.7.1 <far@example.org>: Relay access denied",
+        });
 
         SubmissionResult result = await SubmitAsync(host, [Mailbox.Parse("far@example.org")], Encoding.UTF8.GetBytes("Subject: x\r\n\r\nbody\r\n"));
 
@@ -57,9 +58,10 @@ public sealed class SmtpSubmissionTests
     [Fact]
     public async Task ATransientRefusal_IsTempFail()
     {
-        var script = new SmtpScript();
-        script.Replies["MAIL"] = "452 4.3.1 Insufficient system storage";
-        await using ScriptedSmtpHost host = ScriptedSmtpHost.Start(IPAddress.Loopback, script);
+        await using ScriptedSmtpPeer host = ScriptedSmtpPeer.Start("127.0.0.1", new PeerScript
+        {
+            Mail = (_, _) => "452 4.3.1 Insufficient system storage",
+        });
 
         SubmissionResult result = await SubmitAsync(host, [Mailbox.Parse("bob@herald.test")], Encoding.UTF8.GetBytes("Subject: x\r\n\r\nbody\r\n"));
 
@@ -70,9 +72,9 @@ public sealed class SmtpSubmissionTests
     [Fact]
     public async Task A421Greeting_SaysNothingBegan_SoTheQueueDirectoryMayTakeIt()
     {
-        await using ScriptedSmtpHost host = ScriptedSmtpHost.Start(IPAddress.Loopback, new SmtpScript
+        await using ScriptedSmtpPeer host = ScriptedSmtpPeer.Start("127.0.0.1", new PeerScript
         {
-            Greeting = "421 4.3.2 mx.herald.test Service not available - maintenance, try again later",
+            Greeting = _ => new PeerReply("421 4.3.2 mx.herald.test Service not available - maintenance, try again later", PeerAction.Close),
         });
 
         SubmissionResult result = await SubmitAsync(host, [Mailbox.Parse("bob@herald.test")], Encoding.UTF8.GetBytes("Subject: x\r\n\r\nbody\r\n"));
@@ -93,6 +95,6 @@ public sealed class SmtpSubmissionTests
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 2525), SmtpSubmission.EndpointOf(options));
     }
 
-    private static Task<SubmissionResult> SubmitAsync(ScriptedSmtpHost host, Mailbox[] recipients, byte[] content, bool eightBit = false) =>
+    private static Task<SubmissionResult> SubmitAsync(ScriptedSmtpPeer host, Mailbox[] recipients, byte[] content, bool eightBit = false) =>
         SmtpSubmission.SubmitAsync(host.EndPoint, "mx.herald.test", Sender, recipients, content, eightBit, TimeProvider.System, CancellationToken.None);
 }

@@ -250,6 +250,37 @@ public sealed class LocalDeliveryServiceTests : IAsyncLifetime
         Assert.Empty(await store.ListAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task ManyMessagesAtOnce_AreEachDeliveredExactlyOnce()
+    {
+        FileQueueStore store = await OpenStoreAsync();
+        var ids = new List<QueueId>();
+        async Task CommitOneAsync() => ids.Add(await CommitAsync(store, null, new Mailbox("bob", "localhost"), new Mailbox("carol", "example.org")));
+
+        // Half are listed at start, half announced while the first are being delivered: each is delivered once.
+        for (int i = 0; i < 20; i++)
+        {
+            await CommitOneAsync();
+        }
+
+        LocalDeliveryService service = CreateService(store);
+        var handled = new HandledWatcher(service);
+        await service.StartAsync(CancellationToken.None);
+        for (int i = 0; i < 20; i++)
+        {
+            await CommitOneAsync();
+        }
+
+        foreach (QueueId id in ids)
+        {
+            await handled.WaitAsync(id);
+        }
+
+        Assert.Equal(40, MaildirFiles("localhost", "bob").Length);
+        Assert.Equal(40, MaildirFiles("example.org", "carol").Length);
+        Assert.Empty(await store.ListAsync(CancellationToken.None));
+    }
+
     private async Task<FileQueueStore> OpenStoreAsync()
     {
         FileQueueStore store = await FileQueueStore.OpenAsync(new QueueStoreOptions(QueueDirectory), _time, NullLogger<FileQueueStore>.Instance, CancellationToken.None);

@@ -122,7 +122,7 @@ public sealed class SendingContractTests : IAsyncDisposable
 
         Assert.Single(peers[0].Messages);
         Assert.False(await _h.IsQueuedAsync(id));
-        Assert.NotNull(_h.Destinations.SuspendedUntil("mx1.example.test"));
+        Assert.NotNull(await _h.Destinations.SuspendedUntilAsync("mx1.example.test", CancellationToken.None));
     }
 
     [Fact]
@@ -173,8 +173,8 @@ public sealed class SendingContractTests : IAsyncDisposable
         RecipientStatus status = (await _h.ReadAsync(id)).Recipients[0];
         Assert.Equal(RecipientState.Deferred, status.State);
         Assert.StartsWith("421 4.7.0 mx2.example.test too busy", status.LastReply, StringComparison.Ordinal);
-        Assert.NotNull(_h.Destinations.SuspendedUntil("mx1.example.test"));
-        Assert.NotNull(_h.Destinations.SuspendedUntil("mx2.example.test"));
+        Assert.NotNull(await _h.Destinations.SuspendedUntilAsync("mx1.example.test", CancellationToken.None));
+        Assert.NotNull(await _h.Destinations.SuspendedUntilAsync("mx2.example.test", CancellationToken.None));
     }
 
     [Fact]
@@ -217,7 +217,7 @@ public sealed class SendingContractTests : IAsyncDisposable
 
         Assert.Single(peers[1].Messages);
         Assert.Empty(_h.Reporter.Calls);
-        Assert.Null(_h.Destinations.SuspendedUntil("mx1.example.test"));
+        Assert.Null(await _h.Destinations.SuspendedUntilAsync("mx1.example.test", CancellationToken.None));
     }
 
     [Fact]

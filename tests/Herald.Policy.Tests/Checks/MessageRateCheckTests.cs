@@ -1,6 +1,7 @@
 // The message rate at MAIL: 450 4.7.1 "too much mail from <ip>", trusted clients exempt.
 using Herald.Policy.Checks;
 using Herald.Policy.Rates;
+using Herald.Policy.Tests.Rates;
 using Herald.TestSupport.Smtp;
 using Microsoft.Extensions.Time.Testing;
 
@@ -59,6 +60,28 @@ public sealed class MessageRateCheckTests
         {
             Assert.Equal(PolicyVerdict.DontKnow, (await check.CheckAsync(Clients.Stranger(), null, default)).Verdict);
         }
+    }
+
+    [Fact]
+    public async Task CounterUnavailable_Is451_4_3_0_NamingTheSender_AndTheSessionStays()
+    {
+        var check = new MessageRateCheck(new RateLimitOptions { MessagesPerMinute = 5 }, new UnavailableRateCounter());
+
+        PolicyDecision decision = await check.CheckAsync(Clients.Stranger(), Clients.Mailbox("a@example.org"), default);
+        PolicyDecision nullSender = await check.CheckAsync(Clients.Stranger(), null, default);
+
+        Assert.Equal(PolicyVerdict.Reject, decision.Verdict);
+        ReplyAssert.Is(decision.Reply!, 451, "4.3.0");
+        Assert.Equal("<a@example.org>: Temporary lookup failure, try again later", decision.Reply!.Text);
+        Assert.StartsWith("<>: ", nullSender.Reply!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CounterUnavailable_TrustedClientsAreNotAsked()
+    {
+        var check = new MessageRateCheck(new RateLimitOptions { MessagesPerMinute = 5 }, new UnavailableRateCounter());
+
+        Assert.Equal(PolicyVerdict.DontKnow, (await check.CheckAsync(Clients.Trusted(), null, default)).Verdict);
     }
 
     private MessageRateCheck Check(int messagesPerMinute) =>

@@ -1,6 +1,7 @@
 // The recipient rate at RCPT: 450 4.7.1 "too many recipients from <ip>", counted across sessions.
 using Herald.Policy.Checks;
 using Herald.Policy.Rates;
+using Herald.Policy.Tests.Rates;
 using Herald.TestSupport.Smtp;
 using Microsoft.Extensions.Time.Testing;
 
@@ -55,6 +56,19 @@ public sealed class RecipientRateCheckTests
         {
             Assert.Equal(PolicyVerdict.DontKnow, (await check.CheckAsync(Clients.Stranger(), null, Clients.Mailbox("a@example.net"), default)).Verdict);
         }
+    }
+
+    [Fact]
+    public async Task CounterUnavailable_Is451_4_3_0_NamingTheRecipient_AndTheSessionStays()
+    {
+        var check = new RecipientRateCheck(new RateLimitOptions { RecipientsPerMinute = 5 }, new UnavailableRateCounter());
+
+        PolicyDecision decision = await check.CheckAsync(Clients.Stranger(), null, Clients.Mailbox("a@example.net"), default);
+
+        Assert.Equal(PolicyVerdict.Reject, decision.Verdict);
+        ReplyAssert.Is(decision.Reply!, 451, "4.3.0");
+        Assert.Equal("<a@example.net>: Temporary lookup failure, try again later", decision.Reply!.Text);
+        Assert.Equal("recipient-rate", decision.Policy);
     }
 
     private RecipientRateCheck Check(int recipientsPerMinute) =>

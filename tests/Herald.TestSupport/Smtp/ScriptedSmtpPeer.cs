@@ -1,4 +1,4 @@
-// A fake MX host on a loopback address: a small SMTP server that answers as a test's script says.
+// A scripted SMTP server on a loopback address, for testing clients (outbound delivery, probes, submission).
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
@@ -66,14 +66,29 @@ public sealed class PeerScript
 
     public Func<PeerConnection, PeerMessage, PeerReply> Message { get; init; } = (_, _) => "250 2.0.0 Ok: queued";
 
+    /// <summary>The RSET reply; the transaction is dropped when it is 2xx.</summary>
+    public Func<PeerConnection, PeerReply> Rset { get; init; } = _ => "250 2.0.0 Ok";
+
+    public Func<PeerConnection, PeerReply> Noop { get; init; } = _ => "250 2.0.0 Ok";
+
+    public Func<PeerConnection, PeerReply> Quit { get; init; } = _ => new PeerReply("221 2.0.0 Bye", PeerAction.Close);
+
+    /// <summary>
+    /// The STARTTLS reply; null gives <c>220 2.0.0 Ready to start TLS</c> where a <see cref="Certificate"/> is set
+    /// and TLS is not on yet, and the reply to an unknown command elsewhere. The handshake follows a 220 that goes
+    /// on (<see cref="PeerAction.Continue"/>) when a certificate is set: a 220 with <see cref="PeerAction.Reset"/>
+    /// breaks the client's handshake, a 454 refuses TLS.
+    /// </summary>
+    public Func<PeerConnection, PeerReply>? StartTls { get; init; }
+
+    /// <summary>The reply to any other command (AUTH, VRFY, HELP, a verb the peer does not know), given the whole line.</summary>
+    public Func<PeerConnection, string, PeerReply> Other { get; init; } = (_, _) => "500 5.5.2 Error: command not recognized";
+
     /// <summary>When set, the peer resets the connection once it has read this many octets of DATA.</summary>
     public int? ResetAfterDataOctets { get; init; }
 
-    /// <summary>When set, STARTTLS is offered and done with this certificate.</summary>
+    /// <summary>When set, STARTTLS is offered and done with this certificate (with its private key).</summary>
     public X509Certificate2? Certificate { get; init; }
-
-    /// <summary>STARTTLS is answered 220 and the connection then reset, so the client's handshake fails.</summary>
-    public bool BreakStartTls { get; init; }
 
     /// <summary>The peer accepts connections and never says anything, as a hung server.</summary>
     public bool Silent { get; init; }
@@ -109,15 +124,24 @@ public sealed class PeerConnection
 }
 
 /// <summary>
-/// A fake MX host: listens on a loopback address and answers each command as its <see cref="Script"/>
-/// says, recording commands and messages for the test to assert on. Several peers share one port on
-/// different loopback addresses (127.0.0.2, 127.0.0.3, ...), as MX hosts share port 25.
+/// A fake SMTP server (an MX host, or the server a submission or probe talks to): listens on a loopback
+/// address and answers each command as its <see cref="Script"/> says, over real sockets and, after
+/// STARTTLS, real TLS, recording commands and messages for the test to assert on. Several peers share one
+/// port on different loopback addresses (127.0.0.2, 127.0.0.3, ... work on Linux without setup), as MX
+/// hosts share port 25, so they can stand in for the MX hosts of a zone served by a LoopbackDnsServer.
+/// <code>
+/// await using var mx = ScriptedSmtpPeer.Start("127.0.0.3", new PeerScript
+/// {
+///     Greeting = c => new PeerReply($"421 4.3.2 {c.HostName} busy", PeerAction.Close),
+/// }, "mx.busy.test");
+/// </code>
 /// </summary>
 public sealed class ScriptedSmtpPeer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentQueue<PeerConnection> _connections = new();
+    private readonly ConcurrentQueue<string> _commands = new();
     private readonly ConcurrentQueue<PeerMessage> _messages = new();
     private readonly ConcurrentDictionary<Task, byte> _serving = new();
     private readonly Task _acceptLoop;
@@ -140,6 +164,9 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
     public PeerScript Script { get; set; }
 
     public IReadOnlyList<PeerConnection> Connections => [.. _connections];
+
+    /// <summary>Every command line read, over all connections, in the order read.</summary>
+    public IReadOnlyList<string> Commands => [.. _commands];
 
     public IReadOnlyList<PeerMessage> Messages => [.. _messages];
 
@@ -235,7 +262,7 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                 // Read and discard until the client gives up.
                 while (await reader.ReadLineAsync(stop) is string ignored)
                 {
-                    connection.Add(ignored);
+                    Record(connection, ignored);
                 }
 
                 return;
@@ -256,7 +283,7 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                     return;
                 }
 
-                connection.Add(line);
+                Record(connection, line);
                 PeerScript script = Script;
                 string verb = (line.Length >= 4 ? line[..4] : line).ToUpperInvariant();
                 string argument = line.Length > 5 ? line[5..] : string.Empty;
@@ -314,18 +341,29 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
 
                         break;
                     case "RSET":
-                        mailFrom = null;
-                        recipients.Clear();
-                        reply = "250 2.0.0 Ok";
+                        reply = script.Rset(connection);
+                        if (reply.Text.StartsWith('2'))
+                        {
+                            mailFrom = null;
+                            recipients.Clear();
+                        }
+
                         break;
                     case "NOOP":
-                        reply = "250 2.0.0 Ok";
+                        reply = script.Noop(connection);
                         break;
                     case "QUIT":
-                        reply = new PeerReply("221 2.0.0 Bye", PeerAction.Close);
+                        reply = script.Quit(connection);
                         break;
-                    case "STAR" when line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase) && script.Certificate is not null && !connection.IsTls:
-                        if (!await ReplyAsync(socket, stream, new PeerReply("220 2.0.0 Ready to start TLS", script.BreakStartTls ? PeerAction.Reset : PeerAction.Continue), stop))
+                    case "STAR" when line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase):
+                        bool ready = script.Certificate is not null && !connection.IsTls;
+                        reply = script.StartTls?.Invoke(connection) ?? (ready ? "220 2.0.0 Ready to start TLS" : script.Other(connection, line));
+                        if (!ready || reply.Then != PeerAction.Continue || !reply.Text.StartsWith("220", StringComparison.Ordinal))
+                        {
+                            break;
+                        }
+
+                        if (!await ReplyAsync(socket, stream, reply, stop))
                         {
                             return;
                         }
@@ -339,7 +377,7 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                         recipients.Clear();
                         continue;
                     default:
-                        reply = "500 5.5.2 Error: command not recognized";
+                        reply = script.Other(connection, line);
                         break;
                 }
 
@@ -359,6 +397,12 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
             socket.Dispose();
             connection.MarkClosed();
         }
+    }
+
+    private void Record(PeerConnection connection, string line)
+    {
+        connection.Add(line);
+        _commands.Enqueue(line);
     }
 
     private static PeerReply DefaultEhlo(PeerScript script, PeerConnection connection)

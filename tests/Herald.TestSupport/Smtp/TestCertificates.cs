@@ -6,8 +6,11 @@ namespace Herald.TestSupport.Smtp;
 
 public static class TestCertificates
 {
-    /// <summary>A self-signed RSA certificate for <paramref name="hostName"/>, valid from yesterday for a year, with its private key.</summary>
-    public static X509Certificate2 SelfSigned(string hostName)
+    /// <summary>
+    /// A self-signed RSA certificate for <paramref name="hostName"/>, valid from yesterday until <paramref name="notAfter"/>
+    /// (a year from now when not given), with its private key.
+    /// </summary>
+    public static X509Certificate2 SelfSigned(string hostName, DateTimeOffset? notAfter = null)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN={hostName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -15,7 +18,7 @@ public static class TestCertificates
         names.AddDnsName(hostName);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        using X509Certificate2 made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        using X509Certificate2 made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddYears(1));
 
         // A round trip through PKCS#12 gives a certificate whose key SslStream can use on every platform.
         return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), password: null);

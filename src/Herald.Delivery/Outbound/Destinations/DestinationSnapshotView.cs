@@ -6,10 +6,9 @@ namespace Herald.Delivery.Outbound.Destinations;
 /// <summary>Adapts <see cref="IDestinationState"/> (Herald.Delivery) to the queue command's view (Herald.Queue).</summary>
 public sealed class DestinationSnapshotView(IDestinationState state) : IDestinationSnapshot
 {
-    public IReadOnlyList<DestinationStatus> Snapshot()
+    public async ValueTask<IReadOnlyList<DestinationStatus>> SnapshotAsync(CancellationToken cancellationToken)
     {
-        // The in-memory state answers synchronously; a shared (Redis) state would make this call async end to end.
-        IReadOnlyList<DestinationSnapshot> hosts = state.SnapshotAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        IReadOnlyList<DestinationSnapshot> hosts = await state.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         return [.. hosts.Select(h => new DestinationStatus(
             h.Host,
             h.Health switch

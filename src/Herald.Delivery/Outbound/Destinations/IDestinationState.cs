@@ -19,9 +19,11 @@ public enum DestinationEvent
 
 /// <summary>
 /// The state of each destination host (an MX host, or the smart host), shared by all deliveries so
-/// that one host's trouble slows every message to it, not just one. The in-memory implementation is
-/// <see cref="InMemoryDestinationState"/>; one backed by a shared store (Redis) can take its place
-/// when several Herald instances send from one queue.
+/// that one host's trouble slows every message to it, not just one. <see cref="InMemoryDestinationState"/>
+/// keeps it for one process; in cluster mode (<c>Cluster:Redis</c>) Herald.Cluster's
+/// <c>RedisDestinationState</c> keeps each host's <see cref="DestinationRecord"/> in Redis, so a host
+/// that pushed back against one instance is backed off by all of them, while the connection slots stay
+/// with the process that holds them.
 /// </summary>
 public interface IDestinationState
 {
@@ -33,7 +35,7 @@ public interface IDestinationState
     ValueTask<DestinationLease> AcquireAsync(string host, CancellationToken cancellationToken);
 
     /// <summary>When <paramref name="host"/> may be tried again, or null when it is not suspended.</summary>
-    DateTimeOffset? SuspendedUntil(string host);
+    ValueTask<DateTimeOffset?> SuspendedUntilAsync(string host, CancellationToken cancellationToken);
 
     /// <summary>Records what a connection to <paramref name="host"/> met, with the reply as given (or our own words).</summary>
     ValueTask ReportAsync(string host, DestinationEvent kind, string reply, CancellationToken cancellationToken);
@@ -91,6 +93,21 @@ public sealed record DestinationSnapshot(
     string? LastReply,
     DateTimeOffset? LastEventAt)
 {
+    /// <summary>A record as seen at <paramref name="now"/>, with the connections in use and the configured limit.</summary>
+    public static DestinationSnapshot Of(DestinationRecord record, int connections, int maxConcurrency, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new(
+            record.Host,
+            connections,
+            Math.Min(record.ConcurrencyLimit, maxConcurrency),
+            maxConcurrency,
+            record.SuspendedAt(now),
+            record.ConsecutivePushBacks,
+            record.LastReply,
+            record.LastEventAt);
+    }
+
     /// <summary>Backing off while suspended; pushing back while its last push-backs are not yet undone by a success.</summary>
     public DestinationHealth Health =>
         SuspendedUntil is not null ? DestinationHealth.BackingOff

@@ -8,16 +8,15 @@ namespace Herald.Delivery.Outbound.Destinations;
 /// doubles with each consecutive push-back up to one hour; deliveries waiting for a slot are told at once
 /// and wait for the suspension to end without it counting as an attempt. A success resets the back-off
 /// and gives back one slot (additive increase, multiplicative decrease, as TCP and Postfix's destination
-/// concurrency feedback do), so a recovered host regains its full concurrency step by step.
+/// concurrency feedback do), so a recovered host regains its full concurrency step by step. The rules
+/// are <see cref="DestinationRecord.After"/>.
 /// </summary>
+/// <remarks>
+/// In cluster mode the records live in Redis and this class keeps only the slots of this process:
+/// <see cref="Adopt"/> takes a record from the shared store as this process's view of its host.
+/// </remarks>
 public sealed class InMemoryDestinationState : IDestinationState
 {
-    /// <summary>The first suspension after a push-back.</summary>
-    public static readonly TimeSpan FirstSuspension = TimeSpan.FromMinutes(1);
-
-    /// <summary>The longest suspension, however many push-backs in a row.</summary>
-    public static readonly TimeSpan MaxSuspension = TimeSpan.FromHours(1);
-
     // Hosts with nothing to remember are forgotten past this many, so the table cannot grow without end.
     private const int PruneAbove = 10_000;
 
@@ -39,6 +38,9 @@ public sealed class InMemoryDestinationState : IDestinationState
         _time = time;
     }
 
+    /// <summary><c>Delivery:MaxConnectionsPerHost</c>: the most connections to one host from this process.</summary>
+    public int MaxConcurrency => _maxConcurrency;
+
     public async ValueTask<DestinationLease> AcquireAsync(string host, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -47,12 +49,12 @@ public sealed class InMemoryDestinationState : IDestinationState
         lock (_gate)
         {
             state = Get(host);
-            if (SuspendedLocked(state) is DateTimeOffset until)
+            if (state.Record.SuspendedAt(_time.GetUtcNow()) is DateTimeOffset until)
             {
                 return DestinationLease.Suspended(until);
             }
 
-            if (state.Active < state.Limit)
+            if (state.Active < Limit(state))
             {
                 state.Active++;
                 return Lease(state);
@@ -80,15 +82,15 @@ public sealed class InMemoryDestinationState : IDestinationState
 
         lock (_gate)
         {
-            return DestinationLease.Suspended(state.SuspendedUntil ?? _time.GetUtcNow());
+            return DestinationLease.Suspended(state.Record.SuspendedUntil ?? _time.GetUtcNow());
         }
     }
 
-    public DateTimeOffset? SuspendedUntil(string host)
+    public ValueTask<DateTimeOffset?> SuspendedUntilAsync(string host, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            return _hosts.TryGetValue(host, out HostState? state) ? SuspendedLocked(state) : null;
+            return ValueTask.FromResult(_hosts.TryGetValue(host, out HostState? state) ? state.Record.SuspendedAt(_time.GetUtcNow()) : null);
         }
     }
 
@@ -96,64 +98,52 @@ public sealed class InMemoryDestinationState : IDestinationState
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         DateTimeOffset now = _time.GetUtcNow();
-        List<TaskCompletionSource<bool>> suspended = [];
+        List<TaskCompletionSource<bool>> suspended;
         lock (_gate)
         {
             HostState state = Get(host);
-            state.LastReply = reply;
-            state.LastEventAt = now;
-            switch (kind)
-            {
-                case DestinationEvent.Success:
-                    state.PushBacks = 0;
-                    state.SuspendedUntil = null;
-                    state.Limit = Math.Min(state.Limit + 1, _maxConcurrency);
-                    GrantLocked(state);
-                    break;
-                case DestinationEvent.PushBack:
-                    state.PushBacks++;
-                    state.Limit = Math.Max(1, state.Limit / 2);
-                    state.SuspendedUntil = now + Backoff(state.PushBacks);
-
-                    // Everyone waiting for this host learns now that it is suspended, rather than
-                    // connecting the moment a slot frees up.
-                    suspended.AddRange(state.Waiters);
-                    state.Waiters.Clear();
-                    break;
-                default:
-                    break;
-            }
-
+            state.Record = state.Record.After(kind, reply, now, _maxConcurrency);
+            suspended = SettleLocked(state);
             PruneLocked();
         }
 
-        foreach (TaskCompletionSource<bool> waiter in suspended)
+        Tell(suspended);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="record"/>, kept by a shared store, as what this process knows of its host:
+    /// deliveries waiting here learn at once of a suspension another process met, and a raised limit lets
+    /// more of them in. The slots in use here are kept.
+    /// </summary>
+    public void Adopt(DestinationRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        List<TaskCompletionSource<bool>> suspended;
+        lock (_gate)
         {
-            waiter.TrySetResult(false);
+            HostState state = Get(record.Host);
+            state.Record = record with { Host = state.Name };
+            suspended = SettleLocked(state);
         }
 
-        return ValueTask.CompletedTask;
+        Tell(suspended);
     }
 
     public ValueTask<IReadOnlyList<DestinationSnapshot>> SnapshotAsync(CancellationToken cancellationToken)
     {
+        DateTimeOffset now = _time.GetUtcNow();
         lock (_gate)
         {
             IReadOnlyList<DestinationSnapshot> snapshot =
                 [.. _hosts.Values
                     .OrderBy(h => h.Name, StringComparer.Ordinal)
-                    .Select(h => new DestinationSnapshot(h.Name, h.Active, h.Limit, _maxConcurrency, SuspendedLocked(h), h.PushBacks, h.LastReply, h.LastEventAt))];
+                    .Select(h => DestinationSnapshot.Of(h.Record, h.Active, _maxConcurrency, now))];
             return ValueTask.FromResult(snapshot);
         }
     }
 
-    /// <summary>One minute after the first push-back, doubling with each further one, at most an hour.</summary>
-    internal static TimeSpan Backoff(int consecutivePushBacks)
-    {
-        int doublings = Math.Clamp(consecutivePushBacks - 1, 0, 30);
-        double minutes = FirstSuspension.TotalMinutes * Math.Pow(2, doublings);
-        return minutes >= MaxSuspension.TotalMinutes ? MaxSuspension : TimeSpan.FromMinutes(minutes);
-    }
+    private int Limit(HostState state) => Math.Min(state.Record.ConcurrencyLimit, _maxConcurrency);
 
     private DestinationLease Lease(HostState state)
     {
@@ -176,9 +166,34 @@ public sealed class InMemoryDestinationState : IDestinationState
         }
     }
 
+    /// <summary>
+    /// After the record changed: a suspended host sends every waiter away (they are told outside the lock,
+    /// rather than connecting the moment a slot frees up); otherwise waiters get the slots the limit allows.
+    /// </summary>
+    private List<TaskCompletionSource<bool>> SettleLocked(HostState state)
+    {
+        if (state.Record.SuspendedAt(_time.GetUtcNow()) is null)
+        {
+            GrantLocked(state);
+            return [];
+        }
+
+        List<TaskCompletionSource<bool>> suspended = [.. state.Waiters];
+        state.Waiters.Clear();
+        return suspended;
+    }
+
+    private static void Tell(List<TaskCompletionSource<bool>> suspended)
+    {
+        foreach (TaskCompletionSource<bool> waiter in suspended)
+        {
+            waiter.TrySetResult(false);
+        }
+    }
+
     private void GrantLocked(HostState state)
     {
-        while (state.Active < state.Limit && state.Waiters.First is { } first && SuspendedLocked(state) is null)
+        while (state.Active < Limit(state) && state.Waiters.First is { } first && state.Record.SuspendedAt(_time.GetUtcNow()) is null)
         {
             state.Waiters.RemoveFirst();
             state.Active++;
@@ -190,14 +205,11 @@ public sealed class InMemoryDestinationState : IDestinationState
         }
     }
 
-    private DateTimeOffset? SuspendedLocked(HostState state) =>
-        state.SuspendedUntil is DateTimeOffset until && until > _time.GetUtcNow() ? until : null;
-
     private HostState Get(string host)
     {
         if (!_hosts.TryGetValue(host, out HostState? state))
         {
-            state = new HostState(host.ToLowerInvariant(), _maxConcurrency);
+            state = new HostState(DestinationRecord.Fresh(host, _maxConcurrency));
             _hosts[host] = state;
         }
 
@@ -213,28 +225,20 @@ public sealed class InMemoryDestinationState : IDestinationState
 
         foreach (HostState state in _hosts.Values.ToList())
         {
-            if (state.Active == 0 && state.Waiters.Count == 0 && state.PushBacks == 0 && state.Limit == _maxConcurrency)
+            if (state.Active == 0 && state.Waiters.Count == 0 && state.Record.IsUnremarkable(_maxConcurrency))
             {
                 _hosts.Remove(state.Name);
             }
         }
     }
 
-    private sealed class HostState(string name, int limit)
+    private sealed class HostState(DestinationRecord record)
     {
-        public string Name { get; } = name;
+        public string Name { get; } = record.Host;
+
+        public DestinationRecord Record { get; set; } = record;
 
         public int Active { get; set; }
-
-        public int Limit { get; set; } = limit;
-
-        public DateTimeOffset? SuspendedUntil { get; set; }
-
-        public int PushBacks { get; set; }
-
-        public string? LastReply { get; set; }
-
-        public DateTimeOffset? LastEventAt { get; set; }
 
         public LinkedList<TaskCompletionSource<bool>> Waiters { get; } = new();
     }

@@ -107,7 +107,7 @@ public sealed class InteropTests : IAsyncDisposable
         RecipientStatus status = (await _h.ReadAsync(id)).Recipients[0];
         Assert.Equal(RecipientState.Deferred, status.State);
         Assert.StartsWith("421 ", status.LastReply, StringComparison.Ordinal);
-        Assert.NotNull(_h.Destinations.SuspendedUntil("mx.sink.test"));
+        Assert.NotNull(await _h.Destinations.SuspendedUntilAsync("mx.sink.test", CancellationToken.None));
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class ConnectionReuseTests : IAsyncDisposable
         Assert.True(LogLines.Any(_h.Logger, LogLevel.Information, "closed a cached connection", "421 4.4.2 mx1.example.test Error: timeout exceeded"));
 
         // A server closing an idle connection is not pushing back.
-        Assert.Null(_h.Destinations.SuspendedUntil("mx1.example.test"));
+        Assert.Null(await _h.Destinations.SuspendedUntilAsync("mx1.example.test", CancellationToken.None));
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class ConnectionReuseTests : IAsyncDisposable
 
         Assert.False(await _h.IsQueuedAsync(second));
         Assert.Equal(2, peers[0].Connections.Count);
-        Assert.Null(_h.Destinations.SuspendedUntil("mx1.example.test"));
+        Assert.Null(await _h.Destinations.SuspendedUntilAsync("mx1.example.test", CancellationToken.None));
     }
 
     [Fact]

@@ -178,7 +178,11 @@ public sealed class SessionFeatureTests : IAsyncDisposable
     public async Task OpportunisticTls_HandshakeFails_TheSameHostIsTriedAgainInClearText()
     {
         using var certificate = TestCertificates.SelfSigned("mx1.example.test");
-        IReadOnlyList<ScriptedSmtpPeer> peers = _h.StartPeers(new PeerScript { Certificate = certificate, BreakStartTls = true }, "127.0.0.2");
+        IReadOnlyList<ScriptedSmtpPeer> peers = _h.StartPeers(new PeerScript
+        {
+            Certificate = certificate,
+            StartTls = _ => new PeerReply("220 2.0.0 Ready to start TLS", PeerAction.Reset),
+        }, "127.0.0.2");
         await _h.StartAsync();
 
         QueueId id = await _h.CommitAsync(Sender, Bob);
