@@ -22,8 +22,10 @@ public sealed class QueueingDeliveryReporter : IDeliveryReporter
     private readonly BounceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<QueueingDeliveryReporter> _logger;
+    private readonly BounceMetrics _metrics;
 
-    public QueueingDeliveryReporter(IQueueStore queue, DsnBuilder builder, BounceOptions options, TimeProvider time, ILogger<QueueingDeliveryReporter> logger)
+    public QueueingDeliveryReporter(
+        IQueueStore queue, DsnBuilder builder, BounceOptions options, TimeProvider time, ILogger<QueueingDeliveryReporter> logger, BounceMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(builder);
@@ -35,6 +37,7 @@ public sealed class QueueingDeliveryReporter : IDeliveryReporter
         _options = options;
         _time = time;
         _logger = logger;
+        _metrics = metrics ?? BounceMetrics.Unexported;
     }
 
     /// <summary>Queues the reports; they are committed (durable) when this returns.</summary>
@@ -63,6 +66,11 @@ public sealed class QueueingDeliveryReporter : IDeliveryReporter
                 to is null ? "none" : $"<{to}>");
             if (to is null)
             {
+                foreach (ReportAction action in recipients.Select(r => r.Action).Distinct())
+                {
+                    _metrics.Suppressed(action);
+                }
+
                 return;
             }
         }
@@ -70,6 +78,7 @@ public sealed class QueueingDeliveryReporter : IDeliveryReporter
         foreach (IGrouping<ReportAction, RecipientReport> group in recipients.GroupBy(r => r.Action).OrderBy(g => g.Key))
         {
             QueueId id = await QueueReportAsync(message, [.. group], to, postmasterCopy, cancellationToken);
+            _metrics.Queued(group.Key, postmasterCopy);
             _logger.LogInformation(
                 "{QueueId}: {Action} report queued as {ReportId} to <{To}> for {Recipients}",
                 message.Id, ActionName(group.Key), id, to, string.Join(", ", group.Select(r => $"<{r.Recipient}> {r.Status}")));

@@ -59,6 +59,7 @@ public sealed class ReceivingPolicy : IDisposable
     /// <param name="probe">Disk and memory readings; the real system unless a test supplies its own.</param>
     /// <param name="greylist">The greylist store; an embedded SQLite store in <paramref name="dataDirectory"/> unless given (cluster mode gives a Redis one).</param>
     /// <param name="counter">The rate counters; in memory unless given (cluster mode shares them in Redis).</param>
+    /// <param name="metrics">The instruments of the checks that count their own decisions (greylisting).</param>
     public static ReceivingPolicy Create(
         PolicyOptions options,
         string hostname,
@@ -68,7 +69,8 @@ public sealed class ReceivingPolicy : IDisposable
         ILoggerFactory loggers,
         IResourceProbe? probe = null,
         IGreylistStore? greylist = null,
-        IRateCounter? counter = null)
+        IRateCounter? counter = null,
+        PolicyMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -102,7 +104,7 @@ public sealed class ReceivingPolicy : IDisposable
             new NullMxRecipientCheck(resolver, localDomains),
             new RelayCheck(localDomains),
             new LocalUserCheck(localDomains, options.Users),
-            new GreylistCheck(options.Greylisting, greylist, time, loggers.CreateLogger<GreylistCheck>()),
+            new GreylistCheck(options.Greylisting, greylist, time, loggers.CreateLogger<GreylistCheck>(), metrics),
         ];
 
         return new ReceivingPolicy(

@@ -58,6 +58,21 @@ public readonly record struct QueueId
         return true;
     }
 
+    /// <summary>The arrival time the id encodes, to the millisecond.</summary>
+    public DateTimeOffset Timestamp
+    {
+        get
+        {
+            long millis = 0;
+            foreach (char c in Value.AsSpan(0, 10))
+            {
+                millis = (millis << 5) | (long)Alphabet.IndexOf(c, StringComparison.Ordinal);
+            }
+
+            return DateTimeOffset.FromUnixTimeMilliseconds(millis);
+        }
+    }
+
     public static QueueId Parse(string text) =>
         TryParse(text, out QueueId? id) ? id.Value : throw new FormatException($"'{text}' is not a queue id.");
 

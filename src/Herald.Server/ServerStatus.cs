@@ -3,7 +3,7 @@ namespace Herald.Server;
 
 /// <summary>
 /// Switches read on every connection and every MAIL. Maintenance can be flipped at run time by the
-/// control channel (and later the admin API); draining is set once when shutdown begins.
+/// control channel and the admin API; draining is set once when shutdown begins.
 /// </summary>
 public sealed class ServerStatus
 {

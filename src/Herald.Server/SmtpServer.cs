@@ -41,9 +41,11 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         TimeProvider time,
         ILoggerFactory loggerFactory,
         TlsContext? tls = null,
-        ICredentialVerifier? credentials = null)
+        ICredentialVerifier? credentials = null,
+        ServerMetrics? metrics = null)
     {
         _tls = tls;
+        Metrics = metrics ?? ServerMetrics.Unexported;
         _credentials = credentials;
         _options = options;
         _policy = policy;
@@ -56,6 +58,12 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
     }
 
     public ServerStatus Status { get; }
+
+    /// <summary>The instruments every listener and session of this server counts on.</summary>
+    public ServerMetrics Metrics { get; }
+
+    /// <summary>True from the end of <see cref="StartAsync"/> until shutdown begins: the listeners are taking connections.</summary>
+    public bool IsAccepting { get; private set; }
 
     public ConnectionRegistry Connections { get; } = new();
 
@@ -94,7 +102,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
 
                 var services = new SessionServices(
                     _options, listenerOptions, _policy, _queue, Status, _time,
-                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name), _tls, _credentials);
+                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name), _tls, _credentials, Metrics);
                 if (listenerOptions.ImplicitTls && _tls is null)
                 {
                     throw new ListenerBindException($"Listener '{listenerOptions.Name}' asks for ImplicitTls but no certificate is available.");
@@ -130,6 +138,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
                 services.AcceptsMail ? "accepting mail" : "refusing all mail (521)");
         }
 
+        IsAccepting = true;
         return Task.CompletedTask;
     }
 
@@ -147,13 +156,15 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(client);
         var listener = new ListenerOptions { Name = "local", Endpoint = client.ToString() };
         // Neither STARTTLS nor AUTH: the stream never leaves this machine, and who is on it is the policy's to say.
-        var services = new SessionServices(_options, listener, _policy, _queue, Status, _time, _loggerFactory.CreateLogger("Herald.Smtp.local"), Tls: null, Credentials: null);
+        var services = new SessionServices(
+            _options, listener, _policy, _queue, Status, _time, _loggerFactory.CreateLogger("Herald.Smtp.local"), Tls: null, Credentials: null, Metrics);
         await using var session = new SmtpSession(services, stream, client);
         await session.RunAsync(abort).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        IsAccepting = false;
         Status.BeginDrain();
         IReadOnlyList<SmtpSession> sessions = Connections.Snapshot<SmtpSession>();
         _logger.LogInformation("draining {Count} sessions, grace period {Grace}", sessions.Count, _options.Limits.ShutdownGracePeriod);

@@ -37,6 +37,12 @@ internal sealed class HeraldProcess : IAsyncDisposable
 
     public IPEndPoint Endpoint => new(IPAddress.Loopback, Port);
 
+    /// <summary>The admin API's port, from <c>Admin:Endpoint</c>.</summary>
+    public int AdminPort => int.Parse(((string)((Dictionary<string, object>)Settings["Admin"])["Endpoint"]).Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A client for the admin API of this process.</summary>
+    public HttpClient AdminClient() => new() { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+
     public string Output
     {
         get
@@ -64,6 +70,9 @@ internal sealed class HeraldProcess : IAsyncDisposable
             ["Listeners"] = new[] { new Dictionary<string, object> { ["Name"] = "smtp", ["Endpoint"] = $"127.0.0.1:{port}" } },
             ["Limits"] = new Dictionary<string, object> { ["ShutdownGracePeriod"] = "00:00:05" },
             ["Dns"] = new Dictionary<string, object> { ["Servers"] = new[] { dns.ServerAddress } },
+
+            // A port of its own: tests run side by side, and the default 9025 can be taken by only one of them.
+            ["Admin"] = new Dictionary<string, object> { ["Endpoint"] = $"127.0.0.1:{NextPort()}" },
         };
         configure?.Invoke(settings);
         var process = new HeraldProcess(root, settings, dns);

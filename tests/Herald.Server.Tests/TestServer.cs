@@ -51,7 +51,8 @@ internal sealed class TestServer : IAsyncDisposable
         IResourceProbe? probe = null,
         string? dataDirectory = null,
         bool tls = false,
-        IReadOnlyDictionary<string, string>? users = null)
+        IReadOnlyDictionary<string, string>? users = null,
+        ServerMetrics? metrics = null)
     {
         LoopbackDnsServer dns = LoopbackDnsServer.Start();
         IConfiguration configuration = new ConfigurationBuilder()
@@ -91,7 +92,7 @@ internal sealed class TestServer : IAsyncDisposable
         }
 
         var server = new SmtpServer(
-            options, receiving, queue, new ServerStatus(), gates ?? [], time, NullLoggerFactory.Instance, tlsContext, new FileCredentialStore(userFile));
+            options, receiving, queue, new ServerStatus(), gates ?? [], time, NullLoggerFactory.Instance, tlsContext, new FileCredentialStore(userFile), metrics);
         await server.StartAsync(CancellationToken.None);
         return new TestServer(server, queue, dataDirectory, server.Endpoints["test"], receiving, dns) { _ownsDirectory = ownsDirectory };
     }

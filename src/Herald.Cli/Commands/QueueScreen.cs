@@ -1,5 +1,6 @@
 // How `herald queue` draws its results for people: a table for list, a card for show, one line for the rest.
 using System.Globalization;
+using Herald.Queue.Operations;
 using Herald.Queue.Reports;
 using Spectre.Console;
 using Spectre.Console.Rendering;

@@ -1,5 +1,6 @@
 // `herald serve`: runs the SMTP server and local delivery until SIGTERM or Ctrl-C.
 using System.CommandLine;
+using Herald.Admin;
 using Herald.Cli.Configuration;
 using Herald.Cli.Hosting;
 using Herald.Server;
@@ -34,6 +35,11 @@ internal static class ServeCommand
             {
                 // Bind first: a port in use is one clear line, before the queue or anything else starts.
                 host.Services.GetRequiredService<SmtpServer>().Bind();
+                if (host.Services.GetService<AdminServer>() is { } admin)
+                {
+                    await admin.BindAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
                 await host.RunAsync(CancellationToken.None).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }

@@ -1,6 +1,5 @@
 // `herald version`: prints the version of this build.
 using System.CommandLine;
-using System.Reflection;
 
 namespace Herald.Cli.Commands;
 
@@ -11,8 +10,7 @@ internal static class VersionCommand
         var command = new Command("version", "Print the version of Herald.");
         command.SetAction(parseResult =>
         {
-            string version = typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-            parseResult.InvocationConfiguration.Output.WriteLine($"herald {version}");
+            parseResult.InvocationConfiguration.Output.WriteLine($"herald {HeraldVersion.Current}");
             return 0;
         });
         return command;

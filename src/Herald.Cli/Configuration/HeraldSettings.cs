@@ -1,4 +1,5 @@
 // All settings of one Herald instance, bound from the `Herald` section and validated together.
+using Herald.Admin;
 using Herald.Bounces;
 using Herald.Cluster;
 using Herald.Delivery.Outbound;
@@ -13,9 +14,18 @@ namespace Herald.Cli.Configuration;
 internal sealed class HeraldSettings
 {
     private HeraldSettings(
-        string dataDirectory, ServerOptions server, PolicyOptions policy, DeliveryOptions delivery, DnsOptions dns, BounceOptions bounces, ClusterOptions cluster, bool maintenance)
+        string dataDirectory,
+        ServerOptions server,
+        PolicyOptions policy,
+        DeliveryOptions delivery,
+        DnsOptions dns,
+        BounceOptions bounces,
+        ClusterOptions cluster,
+        AdminOptions admin,
+        bool maintenance)
     {
         Cluster = cluster;
+        Admin = admin;
         Delivery = delivery;
         Dns = dns;
         Bounces = bounces;
@@ -50,6 +60,9 @@ internal sealed class HeraldSettings
     /// </summary>
     public ClusterOptions Cluster { get; }
 
+    /// <summary><c>Admin:*</c>: the admin HTTP API, Prometheus metrics and dashboard of <c>herald serve</c>.</summary>
+    public AdminOptions Admin { get; }
+
     public string QueueDirectory => Path.Combine(DataDirectory, "queue");
 
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
@@ -70,6 +83,7 @@ internal sealed class HeraldSettings
         var bounces = new BounceOptions();
         var delivery = new DeliveryOptions();
         var cluster = new ClusterOptions();
+        var admin = new AdminOptions();
         string dataDirectory;
         bool maintenance;
         try
@@ -81,6 +95,7 @@ internal sealed class HeraldSettings
             section.GetSection("Bounces").Bind(bounces);
             section.GetSection(DeliveryOptions.SectionName).Bind(delivery);
             section.GetSection(ClusterOptions.SectionName).Bind(cluster);
+            section.GetSection(AdminOptions.SectionName).Bind(admin);
             dataDirectory = section["DataDirectory"] is { Length: > 0 } configured ? configured : "herald-data";
         }
         catch (InvalidOperationException e)
@@ -112,13 +127,13 @@ internal sealed class HeraldSettings
         }
 
         var errors = server.Validate().Concat(policy.Validate()).Concat(delivery.Validate())
-            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).Concat(cluster.Validate()).ToList();
+            .Concat(dns.Validate().Select(e => HeraldConfiguration.Section + ":" + e)).Concat(bounces.Validate()).Concat(cluster.Validate()).Concat(admin.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new ConfigurationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)));
         }
 
-        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, cluster, maintenance);
+        return new HeraldSettings(Path.GetFullPath(dataDirectory), server, policy, delivery, dns, bounces, cluster, admin, maintenance);
     }
 
     /// <summary>The machine's name (gethostname, no DNS query) when it is a valid host name, else localhost.</summary>

@@ -1,5 +1,5 @@
 // Runs `herald queue` requests that arrive on the control channel against the live queue of `herald serve`.
-using Herald.Cli.Commands;
+using Herald.Queue.Operations;
 using Herald.Server.Control;
 
 namespace Herald.Cli.Control;

@@ -1,8 +1,10 @@
 // Wires the parts of Herald into one Generic Host: the only place that knows them all.
+using System.Diagnostics.Metrics;
+using Herald.Admin;
 using Herald.Bounces;
-using Herald.Cli.Commands;
 using Herald.Cli.Configuration;
 using Herald.Cli.Control;
+using Herald.Delivery;
 using Herald.Delivery.Local;
 using Herald.Delivery.Outbound;
 using Herald.Delivery.Outbound.Destinations;
@@ -12,6 +14,7 @@ using Herald.Policy.Greylisting;
 using Herald.Policy.Rates;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Operations;
 using Herald.Queue.Reports;
 using Herald.Server;
 using Herald.Server.Admission;
@@ -37,6 +40,9 @@ internal static class HeraldHost
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
+
+        // ASP.NET Core logs every request at Information; the admin API logs its changes itself (ChangeLog).
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton<IHostLifetime, Microsoft.Extensions.Hosting.Internal.ConsoleLifetime>();
         builder.Services.Configure<HostOptions>(o =>
         {
@@ -46,6 +52,23 @@ internal static class HeraldHost
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // First of the hosted services: it starts first (a busy port stops start-up before the queue or delivery
+        // run) and stops last (probes and metrics see the whole drain).
+        if (settings.Admin.Enabled)
+        {
+            builder.Services.AddSingleton(sp => new AdminServer(settings.Admin, AdminContextOf(sp), sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminServer>());
+        }
+
+        // Each library counts on its own meter from the host's factory; the admin API exports them all.
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(sp => new ServerMetrics(sp.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new PolicyMetrics(sp.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new BounceMetrics(sp.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton(sp => new QueueMetrics(
+            sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<FileQueueStore>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new DeliveryMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<IDestinationState>()));
         builder.Services.AddSingleton(settings.Server);
         builder.Services.AddSingleton(new ServerStatus(settings.Maintenance));
         builder.Services.AddSingleton<IMxResolver>(sp => new DnsMxResolver(settings.Dns, sp.GetRequiredService<TimeProvider>()));
@@ -60,7 +83,8 @@ internal static class HeraldHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             greylist: sp.GetService<IGreylistStore>(),
-            counter: sp.GetService<IRateCounter>()));
+            counter: sp.GetService<IRateCounter>(),
+            metrics: sp.GetRequiredService<PolicyMetrics>()));
         builder.Services.AddSingleton(new QueueStoreOptions(settings.QueueDirectory));
         builder.Services.AddSingleton<FileQueueStore>();
         builder.Services.AddSingleton<IQueueStore>(sp => sp.GetRequiredService<FileQueueStore>());
@@ -85,7 +109,8 @@ internal static class HeraldHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TlsContext>(),
-            sp.GetRequiredService<ICredentialVerifier>()));
+            sp.GetRequiredService<ICredentialVerifier>(),
+            sp.GetRequiredService<ServerMetrics>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SmtpServer>());
         builder.Services.AddSingleton(sp => new ServerControl(
             sp.GetRequiredService<ServerStatus>(),
@@ -106,6 +131,20 @@ internal static class HeraldHost
             sp.GetRequiredService<FileQueueStore>().Announce));
         builder.Services.AddSingleton<QueueControlHandler>();
         builder.Services.AddHostedService<ControlChannelService>();
-        return builder.Build();
+        IHost host = builder.Build();
+
+        // The queue gauges observe the queue's folders; made now, they exist for the whole run, exported or not.
+        host.Services.GetRequiredService<QueueMetrics>();
+        return host;
     }
+
+    private static AdminContext AdminContextOf(IServiceProvider services) => new(
+        services.GetRequiredService<SmtpServer>(),
+        services.GetRequiredService<ServerOptions>(),
+        services.GetRequiredService<ServerControl>(),
+        services.GetRequiredService<QueueOperations>(),
+        services.GetRequiredService<FileQueueStore>(),
+        services.GetRequiredService<IHostApplicationLifetime>(),
+        services.GetRequiredService<TimeProvider>(),
+        HeraldVersion.Current);
 }

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Hosting;
 namespace Herald.Cli.Hosting;
 
 /// <summary>
-/// Hosted services start in registration order; this one is registered first, so torn files are set
-/// aside and leftovers removed before any session or delivery touches the queue.
+/// Hosted services start in registration order; this one comes before every service that reads the queue
+/// (only the admin API starts earlier, and it answers 503 for the queue until the host has started), so torn
+/// files are set aside and leftovers removed before any session or delivery touches the queue.
 /// </summary>
 internal sealed class QueueRecoveryService(FileQueueStore queue) : IHostedService
 {

@@ -34,18 +34,30 @@ public sealed class LocalDeliveryService : BackgroundService
     private readonly IDeliveryReporter _reporter;
     private readonly TimeProvider _time;
     private readonly ILogger<LocalDeliveryService> _logger;
+    private readonly DeliveryMetrics _metrics;
     private readonly LocalDomains _localDomains;
     private readonly MessageWorkQueue _work = new();
     private readonly ConcurrentDictionary<QueueId, ITimer> _retryTimers = new();
 
     public LocalDeliveryService(
-        IQueueStore queue, LocalDeliveryOptions options, IDeliveryReporter reporter, TimeProvider time, ILogger<LocalDeliveryService> logger)
-        : this(queue, options, CreateMaildirWriter(options, time), reporter, time, logger)
+        IQueueStore queue,
+        LocalDeliveryOptions options,
+        IDeliveryReporter reporter,
+        TimeProvider time,
+        ILogger<LocalDeliveryService> logger,
+        DeliveryMetrics? metrics = null)
+        : this(queue, options, CreateMaildirWriter(options, time), reporter, time, logger, metrics)
     {
     }
 
     internal LocalDeliveryService(
-        IQueueStore queue, LocalDeliveryOptions options, ILocalMailbox mailbox, IDeliveryReporter reporter, TimeProvider time, ILogger<LocalDeliveryService> logger)
+        IQueueStore queue,
+        LocalDeliveryOptions options,
+        ILocalMailbox mailbox,
+        IDeliveryReporter reporter,
+        TimeProvider time,
+        ILogger<LocalDeliveryService> logger,
+        DeliveryMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,6 +72,7 @@ public sealed class LocalDeliveryService : BackgroundService
         _reporter = reporter;
         _time = time;
         _logger = logger;
+        _metrics = metrics ?? DeliveryMetrics.Unexported;
         _localDomains = new LocalDomains(options.LocalDomains ?? []);
     }
 
@@ -199,6 +212,7 @@ public sealed class LocalDeliveryService : BackgroundService
 
             string reply = LocalReplies.Delivered.Render(Path.GetFileName(path)).ToString();
             _logger.LogInformation("{QueueId}: to=<{Recipient}>, relay={Relay}, status={Status} ({Reply})", message.Id, target, LocalHost, "sent", reply);
+            _metrics.Recipient(DeliveryTransport.Local, DeliveryOutcome.Sent);
             return new RecipientOutcome(index, RecipientState.Delivered, _time.GetUtcNow(), null, reply, LocalHost);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -207,6 +221,7 @@ public sealed class LocalDeliveryService : BackgroundService
             string reply = LocalReplies.Failed.Render(e.Message.ReplaceLineEndings(" ")).ToString();
             _logger.LogWarning("{QueueId}: to=<{Recipient}>, relay={Relay}, status={Status} ({Reply}); next attempt at {NextAttempt:O}",
                 message.Id, target, LocalHost, "deferred", reply, at + RetryDelay);
+            _metrics.Recipient(DeliveryTransport.Local, DeliveryOutcome.Deferred);
             return new RecipientOutcome(index, RecipientState.Deferred, at, at + RetryDelay, reply, LocalHost);
         }
     }

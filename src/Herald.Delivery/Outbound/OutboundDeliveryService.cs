@@ -42,6 +42,7 @@ public sealed class OutboundDeliveryService : BackgroundService
     private readonly IDeliveryReporter _reporter;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboundDeliveryService> _logger;
+    private readonly DeliveryMetrics _metrics;
     private readonly LocalDomains _localDomains;
     private readonly RetrySchedule _retry;
     private readonly SmtpConnectionPool _pool;
@@ -56,8 +57,9 @@ public sealed class OutboundDeliveryService : BackgroundService
         IDestinationState destinations,
         IDeliveryReporter reporter,
         TimeProvider time,
-        ILogger<OutboundDeliveryService> logger)
-        : this(queue, options, resolver, destinations, reporter, time, logger, Random.Shared, SmtpTimeouts.Rfc5321)
+        ILogger<OutboundDeliveryService> logger,
+        DeliveryMetrics? metrics = null)
+        : this(queue, options, resolver, destinations, reporter, time, logger, Random.Shared, SmtpTimeouts.Rfc5321, metrics)
     {
     }
 
@@ -70,7 +72,8 @@ public sealed class OutboundDeliveryService : BackgroundService
         TimeProvider time,
         ILogger<OutboundDeliveryService> logger,
         Random random,
-        SmtpTimeouts timeouts)
+        SmtpTimeouts timeouts,
+        DeliveryMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(options);
@@ -92,6 +95,7 @@ public sealed class OutboundDeliveryService : BackgroundService
         _reporter = reporter;
         _time = time;
         _logger = logger;
+        _metrics = metrics ?? DeliveryMetrics.Unexported;
         _localDomains = new LocalDomains(options.LocalDomains);
         _retry = new RetrySchedule(options, random);
         _pool = new SmtpConnectionPool(options.ConnectionCacheTime, options.MaxMessagesPerConnection, time, logger);
@@ -264,6 +268,7 @@ public sealed class OutboundDeliveryService : BackgroundService
                 case ResultKind.Delivered:
                     var delivered = new RecipientOutcome(result.Index, RecipientState.Delivered, at, null, result.Reply.ToString(), result.Host);
                     Log(LogLevel.Information, message, recipient, result.Host, "sent", result.Reply.ToString(), null);
+                    _metrics.Recipient(DeliveryTransport.Outbound, DeliveryOutcome.Sent);
                     if (dsn.Wants(DsnNotify.Success) && !result.NextHopReports)
                     {
                         // RFC 3461 §6.2.2: the next hop cannot report, so the sender hears "relayed" from here.
@@ -280,6 +285,7 @@ public sealed class OutboundDeliveryService : BackgroundService
                 case ResultKind.Failed:
                     var bounced = new RecipientOutcome(result.Index, RecipientState.Bounced, at, null, result.Reply.ToString(), result.Host);
                     Log(LogLevel.Warning, message, recipient, result.Host, "bounced", result.Reply.ToString(), null);
+                    _metrics.Recipient(DeliveryTransport.Outbound, DeliveryOutcome.Bounced);
                     if (ReportsFailure(message, recipient, dsn))
                     {
                         reports.Add(Report(recipient, ReportAction.Failed, result, at));
@@ -298,6 +304,7 @@ public sealed class OutboundDeliveryService : BackgroundService
                     SmtpReply expiry = OutboundReplies.Expired.Render(Describe(_options.MaxQueueLifetime), OutboundReplies.OneLine(last));
                     var gaveUp = new RecipientOutcome(result.Index, RecipientState.Bounced, at, null, expiry.ToString(), result.Host);
                     Log(LogLevel.Warning, message, recipient, result.Host, "expired", expiry.ToString(), null);
+                    _metrics.Recipient(DeliveryTransport.Outbound, DeliveryOutcome.Expired);
                     if (ReportsFailure(message, recipient, dsn))
                     {
                         reports.Add(new RecipientReport(
@@ -322,6 +329,7 @@ public sealed class OutboundDeliveryService : BackgroundService
                     deferred.Add((result, new RecipientOutcome(result.Index, RecipientState.Deferred, at, next, result.Reply.ToString(), result.Host)));
                     wake = Earliest(wake, next);
                     Log(LogLevel.Information, message, recipient, result.Host, "deferred", result.Reply.ToString(), next);
+                    _metrics.Recipient(DeliveryTransport.Outbound, DeliveryOutcome.Deferred);
                     break;
 
                 case ResultKind.Waiting:

@@ -28,8 +28,9 @@ public sealed class GreylistCheck : IRecipientCheck
     private readonly IGreylistStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly PolicyMetrics _metrics;
 
-    public GreylistCheck(GreylistOptions options, IGreylistStore store, TimeProvider time, ILogger<GreylistCheck> logger)
+    public GreylistCheck(GreylistOptions options, IGreylistStore store, TimeProvider time, ILogger<GreylistCheck> logger, PolicyMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
@@ -42,6 +43,7 @@ public sealed class GreylistCheck : IRecipientCheck
         _store = store;
         _time = time;
         _logger = logger;
+        _metrics = metrics ?? PolicyMetrics.Unexported;
     }
 
     public string Name => "greylist";
@@ -50,8 +52,14 @@ public sealed class GreylistCheck : IRecipientCheck
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(recipient);
-        if (!_enabled || client.IsTrusted || client.IsAuthenticated || _allowNetworks.Contains(client.Address) || IsAllowedSender(sender))
+        if (!_enabled)
         {
+            return PolicyDecision.DontKnow;
+        }
+
+        if (client.IsTrusted || client.IsAuthenticated || _allowNetworks.Contains(client.Address) || IsAllowedSender(sender))
+        {
+            _metrics.Greylist(GreylistDecision.Exempt);
             return PolicyDecision.DontKnow;
         }
 
@@ -65,13 +73,18 @@ public sealed class GreylistCheck : IRecipientCheck
         catch (GreylistStoreException e)
         {
             _logger.LogWarning(e, "Greylisting skipped for {Triplet}: the store failed.", triplet);
+            _metrics.Greylist(GreylistDecision.Error);
             return PolicyDecision.DontKnow;
         }
 
         if (entry.Passed)
         {
+            _metrics.Greylist(GreylistDecision.Passed);
             return PolicyDecision.DontKnow;
         }
+
+        // The rules start a new round at this attempt for a new (or expired) triplet; an older round is a retry too soon.
+        _metrics.Greylist(entry.FirstSeen == now ? GreylistDecision.Greylisted : GreylistDecision.TooEarly);
 
         return PolicyDecision.Reject(SmtpReplies.Greylisted.Render($"<{recipient}>", _rules.SecondsLeft(entry, now)), Name);
     }

@@ -17,7 +17,7 @@ namespace Herald.Queue.Files;
 /// <see cref="KeyNotFoundException"/> for an id that is not queued; <see cref="ReadAsync"/> returns null
 /// and <see cref="RemoveAsync"/> does nothing.
 /// </remarks>
-public sealed class FileQueueStore : IQueueStore, IDisposable
+public sealed class FileQueueStore : IQueueStore, IQueueDepth, IDisposable
 {
     internal const string JournalSuffix = ".journal";
 
@@ -218,6 +218,53 @@ public sealed class FileQueueStore : IQueueStore, IDisposable
         // Ids begin with their arrival time in a sortable alphabet, so ordinal order is arrival order.
         IReadOnlyList<QueueId> list = ids.Select(QueueId.Parse).ToList();
         return ValueTask.FromResult(list);
+    }
+
+    /// <summary>
+    /// Counts the message files of each folder by name alone, reading none of them. Safe at any time, also
+    /// before <see cref="RecoverAsync"/> (a folder not made yet counts as empty); a message moving between
+    /// folders while they are counted may be counted in both or neither.
+    /// </summary>
+    public QueueDepth Depth()
+    {
+        (int active, QueueId? oldestActive) = CountMessages(ActiveDirectory);
+        (int held, QueueId? oldestHeld) = CountMessages(HoldDirectory);
+        int corrupt = 0;
+        try
+        {
+            corrupt = Directory.EnumerateFiles(CorruptDirectory).Count(path => !path.EndsWith(JournalSuffix, StringComparison.Ordinal));
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        QueueId? oldest = oldestActive is null ? oldestHeld
+            : oldestHeld is null ? oldestActive
+            : string.CompareOrdinal(oldestActive.Value.Value, oldestHeld.Value.Value) <= 0 ? oldestActive : oldestHeld;
+        return new QueueDepth(active, held, corrupt, oldest?.Timestamp);
+    }
+
+    private static (int Count, QueueId? Oldest) CountMessages(string directory)
+    {
+        int count = 0;
+        string? oldest = null;
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(directory))
+            {
+                string name = Path.GetFileName(path);
+                if (QueueId.TryParse(name, out _))
+                {
+                    count++;
+                    oldest = oldest is null || string.CompareOrdinal(name, oldest) < 0 ? name : oldest;
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        return (count, oldest is null ? null : QueueId.Parse(oldest));
     }
 
     public async ValueTask<QueuedMessage?> ReadAsync(QueueId id, CancellationToken cancellationToken)

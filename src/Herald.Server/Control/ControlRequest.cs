@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Herald.Server.Control;
 
-/// <summary>A request from <c>herald maintenance</c>, <c>herald stop</c>, <c>herald queue</c> (and later the admin API).</summary>
+/// <summary>A request from <c>herald maintenance</c>, <c>herald stop</c>, <c>herald queue</c> and the admin API (<c>POST /api/maintenance</c>).</summary>
 /// <param name="Id">The queue id a <c>queue-*</c> command acts on, when it takes one.</param>
 public sealed record ControlRequest(
     [property: JsonPropertyName("command")] string Command,

@@ -34,14 +34,7 @@ internal sealed class SmtpListener : IAsyncDisposable
         catch (SocketException e)
         {
             _socket.Dispose();
-            string why = e.SocketErrorCode switch
-            {
-                SocketError.AddressAlreadyInUse => "the address is already in use (is another server running?)",
-                SocketError.AddressNotAvailable => "the address does not belong to this machine",
-                SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
-                _ => e.Message,
-            };
-            throw new ListenerBindException($"Listener '{services.Listener.Name}' cannot listen on {endpoint}: {why}.", e);
+            throw new ListenerBindException($"Listener '{services.Listener.Name}' cannot listen on {endpoint}: {BindFailure.Describe(e)}.", e);
         }
 
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
@@ -76,6 +69,7 @@ internal sealed class SmtpListener : IAsyncDisposable
             // Registered before the next accept, so the limits see this session at once.
             var session = new SmtpSession(_services, new NetworkStream(client, ownsSocket: true), remote);
             _registry.Add(session, remote.Address);
+            _services.Metrics.SessionOpened(_services.Listener.Name);
             Task task = RunSessionAsync(session, remote, abortSessions);
             lock (_sessionsLock)
             {
@@ -117,6 +111,9 @@ internal sealed class SmtpListener : IAsyncDisposable
     private async Task RefuseAsync(Socket client, IPEndPoint remote, SmtpReply reply, string policy)
     {
         _services.Logger.LogInformation("client={Client} id=- reply=\"{Reply}\" policy={Policy}", remote.Address, reply, policy);
+        _services.Metrics.ConnectionRefused(_services.Listener.Name, reply, policy);
+        _services.Metrics.Refused(policy, reply);
+        _services.Metrics.ReplySent(reply);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -148,6 +145,7 @@ internal sealed class SmtpListener : IAsyncDisposable
         finally
         {
             _registry.Remove(session, remote.Address);
+            _services.Metrics.SessionClosed(_services.Listener.Name);
             await session.DisposeAsync().ConfigureAwait(false);
         }
     }

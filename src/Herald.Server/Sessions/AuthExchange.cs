@@ -34,6 +34,9 @@ internal sealed class AuthExchange
 
     public static IReadOnlyList<string> Mechanisms { get; } = ["PLAIN", "LOGIN"];
 
+    /// <summary>PLAIN or LOGIN, as the client named it in AUTH.</summary>
+    public string Mechanism => _plain ? "PLAIN" : "LOGIN";
+
     public static AuthExchange? For(string mechanism) => mechanism switch
     {
         "PLAIN" => new AuthExchange(plain: true),

@@ -19,7 +19,8 @@ internal sealed record SessionServices(
     TimeProvider Time,
     ILogger Logger,
     TlsContext? Tls,
-    ICredentialVerifier? Credentials)
+    ICredentialVerifier? Credentials,
+    ServerMetrics Metrics)
 {
     public SmtpCommandParser Parser { get; } = new(Options.Limits.MaxCommandLineLength, Options.Smtp.BareLineFeed);
 

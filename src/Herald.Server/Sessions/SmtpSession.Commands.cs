@@ -80,7 +80,7 @@ internal sealed partial class SmtpSession
         {
             // The open transaction was allowed to finish; a new one is not started.
             SmtpReply closing = _services.Status.Draining ? SmtpReplies.ShuttingDown.Render(_hostname) : _services.Status.MaintenanceReply(_hostname);
-            LogDecision(closing, _services.Status.Draining ? "drain" : "maintenance", null);
+            RecordRefusal(closing, _services.Status.Draining ? "drain" : "maintenance");
             Write(closing);
             return true;
         }
@@ -108,7 +108,7 @@ internal sealed partial class SmtpSession
         PolicyDecision decision = await _services.Restrictions.CheckSenderAsync(Client, mail.ReversePath, abort).ConfigureAwait(false);
         if (decision.Verdict == PolicyVerdict.Reject)
         {
-            LogDecision(decision.Reply!, decision.Policy!, null);
+            RecordRefusal(decision.Reply!, decision.Policy!);
             return Refuse(decision.Reply!);
         }
 
@@ -143,7 +143,7 @@ internal sealed partial class SmtpSession
         PolicyDecision decision = await _services.Restrictions.CheckRecipientAsync(Client, _transaction.Sender, recipient, abort).ConfigureAwait(false);
         if (decision.Verdict == PolicyVerdict.Reject)
         {
-            LogDecision(decision.Reply!, decision.Policy!, null);
+            RecordRefusal(decision.Reply!, decision.Policy!);
             return decision.Reply!.IsPermanent ? Refuse(decision.Reply!) : Reply(decision.Reply!);
         }
 
@@ -283,6 +283,7 @@ internal sealed partial class SmtpSession
         Log.LogInformation(
             "client={Client} id={QueueId} from=<{Sender}> nrcpt={Recipients} size={Size} reply=\"{Reply}\" policy={Policy}",
             ClientAddress, chunks.QueueId?.Value ?? "-", _transaction.Sender, _transaction.Recipients.Count, chunks.Size, reply, outcome);
+        CountMessage(reply, outcome, chunks.Size);
         _transaction.Clear();
         _state = SessionState.Ready;
         ResetCommandDeadline();
@@ -332,10 +333,24 @@ internal sealed partial class SmtpSession
         Log.LogInformation(
             "client={Client} id={QueueId} from=<{Sender}> nrcpt={Recipients} size={Size} reply=\"{Reply}\" policy={Policy}",
             ClientAddress, reception.QueueId, _transaction.Sender, _transaction.Recipients.Count, reception.Size, reply, outcome);
+        CountMessage(reply, outcome, reception.Size);
         _transaction.Clear();
         _state = SessionState.Ready;
         ResetCommandDeadline();
         Write(reply);
+    }
+
+    /// <summary>Counts the end of one message: accepted (queued and fsynced) or refused under the outcome's name.</summary>
+    private void CountMessage(SmtpReply reply, string outcome, long size)
+    {
+        if (reply.IsPositive)
+        {
+            _services.Metrics.MessageAccepted(_services.Listener.Name, size, _transaction.Recipients.Count);
+        }
+        else
+        {
+            _services.Metrics.Refused(outcome, reply);
+        }
     }
 
     private bool OffersAuth =>
@@ -388,21 +403,26 @@ internal sealed partial class SmtpSession
     /// <summary>Acts on one step of an AUTH exchange; returns true when the session must close.</summary>
     private async ValueTask<bool> ContinueAuthAsync(AuthStep step, CancellationToken abort)
     {
+        string mechanism = _auth!.Mechanism;
         switch (step)
         {
             case AuthStep.Challenge challenge:
                 return Reply(SmtpReplies.AuthenticationChallenge.Render(challenge.Base64));
             case AuthStep.Aborted:
                 _auth = null;
+                _services.Metrics.AuthAttempt(mechanism, "aborted");
                 return Refuse(SmtpReplies.AuthenticationAborted.Render());
             case AuthStep.Malformed:
                 _auth = null;
+                _services.Metrics.AuthAttempt(mechanism, "malformed");
                 return Refuse(SmtpReplies.AuthenticationMalformed.Render());
         }
 
         _auth = null;
         var credentials = (AuthStep.Credentials)step;
-        if (await _services.Credentials!.VerifyAsync(credentials.User, credentials.Password, abort).ConfigureAwait(false))
+        bool verified = await _services.Credentials!.VerifyAsync(credentials.User, credentials.Password, abort).ConfigureAwait(false);
+        _services.Metrics.AuthAttempt(mechanism, verified ? "success" : "failure");
+        if (verified)
         {
             Client.AuthenticatedAs = credentials.User;
             Log.LogInformation("client={Client} authenticated as {User}", ClientAddress, credentials.User);
@@ -410,11 +430,11 @@ internal sealed partial class SmtpSession
         }
 
         SmtpReply invalid = SmtpReplies.AuthenticationInvalid.Render();
-        LogDecision(invalid, "auth", null);
+        RecordRefusal(invalid, "auth");
         if (await _services.Policy.AuthFailures.RecordFailureAsync(Remote.Address, abort).ConfigureAwait(false) is { } closing)
         {
             Write(invalid);
-            LogDecision(closing, AuthFailureLimiter.Name, null);
+            RecordRefusal(closing, AuthFailureLimiter.Name);
             Write(closing);
             return true;
         }
@@ -470,7 +490,7 @@ internal sealed partial class SmtpSession
         }
 
         SmtpReply tooMany = SmtpReplies.TooManyErrors.Render(_hostname);
-        LogDecision(tooMany, "hard-error-limit", null);
+        RecordRefusal(tooMany, "hard-error-limit");
         Write(tooMany);
         return true;
     }

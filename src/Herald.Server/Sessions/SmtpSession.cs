@@ -118,7 +118,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         {
             // RFC 7504 §3: a host that never accepts mail says 521 and should close.
             SmtpReply noMail = SmtpReplies.DoesNotAcceptMail.Render(_hostname);
-            LogDecision(noMail, "no-mail", null);
+            RecordRefusal(noMail, "no-mail");
+            _services.Metrics.ConnectionRefused(_services.Listener.Name, noMail, "no-mail");
             Write(noMail);
             ResetCommandDeadline();
             await _output.FlushAsync(abort).ConfigureAwait(false);
@@ -128,13 +129,15 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         if (_services.Options.Smtp.RejectEarlyTalkers && await TalksBeforeGreetingAsync(abort).ConfigureAwait(false))
         {
             SmtpReply early = SmtpReplies.TalkedBeforeGreeting.Render(_hostname);
-            LogDecision(early, "early-talker", null);
+            RecordRefusal(early, "early-talker");
+            _services.Metrics.ConnectionRefused(_services.Listener.Name, early, "early-talker");
             Write(early);
             await _output.FlushAsync(abort).ConfigureAwait(false);
             return false;
         }
 
         Write(SmtpReplies.Greeting.Render(_hostname));
+        _services.Metrics.ConnectionAccepted(_services.Listener.Name);
         ResetCommandDeadline();
         await _output.FlushAsync(abort).ConfigureAwait(false);
         return true;
@@ -315,7 +318,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             bool inData = IsReceivingMessage;
             await DropReceptionAsync("data timeout").ConfigureAwait(false);
             SmtpReply reply = SmtpReplies.Timeout.Render(_hostname);
-            LogDecision(reply, inData ? "data-timeout" : "command-timeout", null);
+            RecordRefusal(reply, inData ? "data-timeout" : "command-timeout");
             Write(reply);
             return true;
         }
@@ -352,6 +355,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
             Log.LogInformation("client={Client} TLS handshake failed: {Reason}", ClientAddress, e.Message);
+            _services.Metrics.TlsHandshake(_services.Listener.Name, _services.Listener.ImplicitTls, succeeded: false);
             await tls.DisposeAsync().ConfigureAwait(false);
             return false;
         }
@@ -360,6 +364,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _input = PipeReader.Create(tls, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
         _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
         IsTls = true;
+        _services.Metrics.TlsHandshake(_services.Listener.Name, _services.Listener.ImplicitTls, succeeded: true);
         _state = SessionState.Connected;
         _transaction.Clear();
         _helloWasEhlo = false;
@@ -395,7 +400,11 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _output.CancelPendingFlush();
     }
 
-    private void Write(SmtpReply reply) => reply.WriteTo(_output);
+    private void Write(SmtpReply reply)
+    {
+        reply.WriteTo(_output);
+        _services.Metrics.ReplySent(reply);
+    }
 
     private async ValueTask TryWriteFinalAsync(SmtpReply reply)
     {
@@ -437,8 +446,12 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         }
     }
 
-    private void LogDecision(SmtpReply reply, string policy, string? queueId) =>
-        Log.LogInformation("client={Client} id={QueueId} reply=\"{Reply}\" policy={Policy}", ClientAddress, queueId ?? "-", reply, policy);
+    /// <summary>Logs a refusal with the policy or limit that decided it, and counts it under that reason.</summary>
+    private void RecordRefusal(SmtpReply reply, string policy)
+    {
+        Log.LogInformation("client={Client} id=- reply=\"{Reply}\" policy={Policy}", ClientAddress, reply, policy);
+        _services.Metrics.Refused(policy, reply);
+    }
 
     public async ValueTask DisposeAsync()
     {

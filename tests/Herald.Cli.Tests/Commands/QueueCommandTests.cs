@@ -5,6 +5,7 @@ using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;
 using Herald.Queue.Files;
+using Herald.Queue.Operations;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 

@@ -15,6 +15,17 @@ public sealed class HeraldSettingsTests
         Assert.False(settings.Maintenance);
         Assert.True(settings.Server.AcceptMail);
         Assert.False(settings.Cluster.IsEnabled);
+        Assert.True(settings.Admin.Enabled);
+        Assert.Equal("127.0.0.1:9025", settings.Admin.Endpoint);
+        Assert.Null(settings.Admin.Token);
+    }
+
+    [Fact]
+    public void AdminOffLoopbackWithoutToken_StopsStartUp_NamingTheTokenKey()
+    {
+        ConfigurationException error = Assert.Throws<ConfigurationException>(() => Load(("Herald:Admin:Endpoint", "0.0.0.0:9025")));
+        Assert.Contains("Herald:Admin:Token", error.Message, StringComparison.Ordinal);
+        Assert.Equal("0.0.0.0:9025", Load(("Herald:Admin:Endpoint", "0.0.0.0:9025"), ("Herald:Admin:Token", "0123456789abcdef0123")).Admin.Endpoint);
     }
 
     [Fact]
@@ -54,6 +65,8 @@ public sealed class HeraldSettingsTests
     [InlineData("Herald:Dns:Servers:0", "dns.example", "Dns:Servers")]
     [InlineData("Herald:Greylisting:Delay", "-00:01:00", "Herald:Greylisting:Delay")]
     [InlineData("Herald:Cluster:Redis", "redis.example.org,bogus=1", "Herald:Cluster:Redis")]
+    [InlineData("Herald:Admin:Endpoint", "localhost:9025", "Herald:Admin:Endpoint")]
+    [InlineData("Herald:Admin:Enabled", "perhaps", "Herald:Admin:Enabled")]
     public void InvalidValues_AreReportedWithTheirKey(string key, string value, string named)
     {
         ConfigurationException error = Assert.Throws<ConfigurationException>(() => Load((key, value)));

@@ -11,6 +11,7 @@ using Herald.Queue;
 using Herald.Queue.Files;
 using Herald.Queue.Reports;
 using Herald.TestSupport.Dns;
+using Herald.TestSupport.Metrics;
 using Herald.TestSupport.Smtp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -50,6 +51,9 @@ internal sealed class OutboundHarness : IAsyncDisposable
     public DeliveryOptions Options { get; }
 
     public RecordingReporter Reporter { get; } = new();
+
+    /// <summary>The factory of the service's meters: a MetricCollector scoped to it sees this harness's counts only.</summary>
+    public TestMeterFactory Meters { get; } = new();
 
     public CapturingLogger<OutboundDeliveryService> Logger { get; } = new();
 
@@ -92,7 +96,8 @@ internal sealed class OutboundHarness : IAsyncDisposable
         dnsOptions.Servers.Add(Dns.ServerAddress);
         Destinations = destinations as InMemoryDestinationState ?? new InMemoryDestinationState(Options, Time);
         _service = new OutboundDeliveryService(
-            Store, Options, new DnsMxResolver(dnsOptions, Time), destinations ?? Destinations, Reporter, Time, Logger, new Random(5321), SmtpTimeouts.Rfc5321);
+            Store, Options, new DnsMxResolver(dnsOptions, Time), destinations ?? Destinations, Reporter, Time, Logger, new Random(5321), SmtpTimeouts.Rfc5321,
+            new DeliveryMetrics(Meters, destinations ?? Destinations));
         Handled = new HandledWatcher(_service);
         await _service.StartAsync(CancellationToken.None);
     }
@@ -156,6 +161,7 @@ internal sealed class OutboundHarness : IAsyncDisposable
         }
 
         await Dns.DisposeAsync();
+        Meters.Dispose();
         _root.Dispose();
     }
 }

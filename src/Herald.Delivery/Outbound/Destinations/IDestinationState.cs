@@ -107,4 +107,23 @@ public sealed record DestinationSnapshot(
             record.LastReply,
             record.LastEventAt);
     }
+
+    /// <summary>Backing off while suspended; pushing back while its last push-backs are not yet undone by a success.</summary>
+    public DestinationHealth Health =>
+        SuspendedUntil is not null ? DestinationHealth.BackingOff
+        : ConsecutivePushBacks > 0 ? DestinationHealth.PushingBack
+        : DestinationHealth.Ok;
+}
+
+/// <summary>How a destination host stands with the delivery engine.</summary>
+public enum DestinationHealth
+{
+    /// <summary>Taking mail; no push-back since its last success.</summary>
+    Ok,
+
+    /// <summary>It pushed back (421, refused or dropped connection) and has not taken a message since; its concurrency is lowered.</summary>
+    PushingBack,
+
+    /// <summary>Suspended: no new connection before its back-off ends.</summary>
+    BackingOff,
 }

@@ -1,18 +1,22 @@
-// Shows the outbound engine's per-host state to `herald queue destinations`.
-using Herald.Delivery.Outbound.Destinations;
+// Shows the outbound engine's per-host state to `herald queue destinations` and the admin API.
 using Herald.Queue.Reports;
 
-namespace Herald.Cli.Hosting;
+namespace Herald.Delivery.Outbound.Destinations;
 
 /// <summary>Adapts <see cref="IDestinationState"/> (Herald.Delivery) to the queue command's view (Herald.Queue).</summary>
-internal sealed class DestinationSnapshotView(IDestinationState state) : IDestinationSnapshot
+public sealed class DestinationSnapshotView(IDestinationState state) : IDestinationSnapshot
 {
     public async ValueTask<IReadOnlyList<DestinationStatus>> SnapshotAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<DestinationSnapshot> hosts = await state.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         return [.. hosts.Select(h => new DestinationStatus(
             h.Host,
-            h.SuspendedUntil is not null ? "backing off" : h.ConsecutivePushBacks > 0 ? "pushing back" : "ok",
+            h.Health switch
+            {
+                DestinationHealth.BackingOff => "backing off",
+                DestinationHealth.PushingBack => "pushing back",
+                _ => "ok",
+            },
             h.Connections,
             h.ConcurrencyLimit,
             h.ConsecutivePushBacks,

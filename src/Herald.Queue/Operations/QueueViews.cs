@@ -1,16 +1,12 @@
-// What `herald queue` shows, as plain records: the same shapes travel over the control channel and print as --json.
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+// What `herald queue` shows, as plain records: the same shapes travel over the control channel, print as --json and answer the admin API.
 using Herald.Protocol.Commands;
-using Herald.Queue;
 using Herald.Queue.Reports;
 
-namespace Herald.Cli.Commands;
+namespace Herald.Queue.Operations;
 
 /// <summary>One recipient of a queued message.</summary>
 /// <param name="State">pending, deferred, delivered or bounced.</param>
-internal sealed record RecipientView(
+public sealed record RecipientView(
     string Address, string State, int Attempts, DateTimeOffset? LastAttempt, DateTimeOffset? NextAttempt, string? LastReply)
 {
     /// <summary>NOTIFY= as the sender gave it (RFC 3461), e.g. <c>SUCCESS,FAILURE</c>; null when not given.</summary>
@@ -25,7 +21,7 @@ internal sealed record RecipientView(
 /// <param name="Size">Content size in octets.</param>
 /// <param name="NextAttempt">The earliest next attempt among recipients not yet final.</param>
 /// <param name="LastReply">The reply of the most recent attempt on any recipient.</param>
-internal sealed record MessageView(
+public sealed record MessageView(
     string Id,
     DateTimeOffset ArrivedAt,
     string Sender,
@@ -62,7 +58,7 @@ internal sealed record MessageView(
 /// <param name="Return">RET= (RFC 3461): FULL or HDRS; null when not given.</param>
 /// <param name="EnvelopeId">ENVID=, decoded; null when not given.</param>
 /// <param name="Headers">The first lines of the header section, as stored.</param>
-internal sealed record MessageDetailView(
+public sealed record MessageDetailView(
     MessageView Message,
     string ClientAddress,
     string HeloName,
@@ -76,43 +72,20 @@ internal sealed record MessageDetailView(
     bool HeadersTruncated);
 
 /// <summary>What <c>herald queue flush</c> did to one message.</summary>
-internal sealed record FlushedView(string Id, int Recipients);
+public sealed record FlushedView(string Id, int Recipients);
 
 /// <summary><c>herald queue flush</c>: the messages it touched; held messages are left alone.</summary>
-internal sealed record FlushView(IReadOnlyList<FlushedView> Messages, int SkippedHeld);
+public sealed record FlushView(IReadOnlyList<FlushedView> Messages, int SkippedHeld);
 
 /// <summary>The result of delete, hold, release and bounce.</summary>
 /// <param name="Action">deleted, held, released or bounced.</param>
 /// <param name="Recipients">For bounce: the recipients given up on.</param>
 /// <param name="ReportTo">For bounce: where the report went; null when none was sent.</param>
-internal sealed record ActionView(string Id, string Action, IReadOnlyList<string>? Recipients = null, string? ReportTo = null)
+public sealed record ActionView(string Id, string Action, IReadOnlyList<string>? Recipients = null, string? ReportTo = null)
 {
     /// <summary>For bounce: why no report was sent, when none was.</summary>
     public string? NoReport { get; init; }
 }
 
 /// <summary><c>herald queue destinations</c>: null <see cref="Destinations"/> when no outbound engine is wired.</summary>
-internal sealed record DestinationsView(IReadOnlyList<DestinationStatus>? Destinations);
-
-/// <summary>The JSON shape shared by --json output and the control channel's payloads.</summary>
-internal static class QueueJson
-{
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-
-        // Addresses and replies stay readable (no \u003C for "<") in the output of --json.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
-    /// <summary>The same shape, unindented: a control-channel message is one line.</summary>
-    private static readonly JsonSerializerOptions Wire = new(Options) { WriteIndented = false };
-
-    public static JsonElement ToElement<T>(T value) => JsonSerializer.SerializeToElement(value, Wire);
-
-    public static T FromElement<T>(JsonElement element) =>
-        element.Deserialize<T>(Options) ?? throw new JsonException($"The payload is not a {typeof(T).Name}.");
-
-    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options) + "\n";
-}
+public sealed record DestinationsView(IReadOnlyList<DestinationStatus>? Destinations);

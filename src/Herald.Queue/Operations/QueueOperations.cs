@@ -1,51 +1,18 @@
-// What `herald queue` does to the queue: run inside the server for the control channel, or directly on a stopped one.
+// What an operator can do to the queue: `herald queue` on a stopped server, the control channel and the admin API of a running one.
 using System.Text;
 using Herald.Protocol.Commands;
-using Herald.Queue;
 using Herald.Queue.Reports;
 
-namespace Herald.Cli.Commands;
-
-/// <summary>Why a queue operation could not be done; the command turns it into a message and an exit code.</summary>
-internal enum QueueErrorKind
-{
-    /// <summary>No message with that id is queued (EX_DATAERR).</summary>
-    NotFound,
-
-    /// <summary>The request itself is wrong, e.g. a malformed queue id (EX_USAGE).</summary>
-    BadRequest,
-}
-
-internal sealed class QueueOperationException : Exception
-{
-    public QueueOperationException(QueueErrorKind kind, string message)
-        : base(message) => Kind = kind;
-
-    public QueueOperationException()
-    {
-    }
-
-    public QueueOperationException(string message)
-        : base(message)
-    {
-    }
-
-    public QueueOperationException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public QueueErrorKind Kind { get; }
-}
+namespace Herald.Queue.Operations;
 
 /// <summary>
-/// The queue operations of <c>herald queue</c>, against one <see cref="IQueueStore"/>: the live one inside
-/// <c>herald serve</c>, or one opened on the queue directory of a stopped server.
+/// The queue operations of <c>herald queue</c> and the admin API, against one <see cref="IQueueStore"/>: the live
+/// one inside <c>herald serve</c>, or one opened on the queue directory of a stopped server.
 /// </summary>
 /// <param name="reporter">Writes the report of <see cref="BounceAsync"/>; the same one the delivery engine uses.</param>
 /// <param name="destinations">The outbound engine's state; null when none is wired.</param>
 /// <param name="announce">Tells delivery to look at a message now (after a flush); null when nothing delivers.</param>
-internal sealed class QueueOperations(
+public sealed class QueueOperations(
     IQueueStore queue, IDeliveryReporter reporter, IDestinationSnapshot? destinations, TimeProvider time, Action<QueueId>? announce)
 {
     /// <summary>Header lines shown by <see cref="ShowAsync"/>: enough to recognise a message.</summary>
@@ -251,54 +218,5 @@ internal sealed class QueueOperations(
         }
 
         return (lines, false);
-    }
-
-    /// <summary>Reads at most a given number of octets of a stream, so a message without a blank line is never read whole.</summary>
-    private sealed class LimitedStream(Stream inner, long limit) : Stream
-    {
-        private long _left = limit;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int read = _left <= 0 ? 0 : inner.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
-            _left -= read;
-            return read;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            int read = _left <= 0 ? 0 : await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _left)], cancellationToken);
-            _left -= read;
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
