@@ -46,6 +46,42 @@ internal sealed class MessageWorkQueue
     }
 
     /// <summary>
+    /// Works every message of <paramref name="queue"/>: those queued now, and each one announced from here on,
+    /// with <see cref="RunAsync"/> until <paramref name="stoppingToken"/> is cancelled. It subscribes before it
+    /// lists, so nothing committed in between is missed; an id seen twice costs one more pass.
+    /// </summary>
+    public async Task RunOverAsync(
+        IQueueStore queue,
+        int workers,
+        Func<QueueId, CancellationToken, Task> handle,
+        Action<QueueId, Exception> onError,
+        Action<QueueId> afterPass,
+        CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ChannelReader<QueueId> arrivals = queue.Subscribe(stoppingToken);
+        Task pump = PumpAsync(arrivals, stoppingToken);
+        Task running = RunAsync(workers, handle, onError, afterPass, stoppingToken);
+        try
+        {
+            foreach (QueueId id in await queue.ListAsync(stoppingToken).ConfigureAwait(false))
+            {
+                Enqueue(id);
+            }
+
+            await running.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await running.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await pump.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="workers"/> workers until <paramref name="stoppingToken"/> is cancelled. Each pass is
     /// <paramref name="handle"/>; <paramref name="afterPass"/> runs after every pass, whatever it did. An exception
     /// from <paramref name="handle"/> other than cancellation by <paramref name="stoppingToken"/> is given to
@@ -67,6 +103,20 @@ internal sealed class MessageWorkQueue
         finally
         {
             _line.Writer.TryComplete();
+        }
+    }
+
+    private async Task PumpAsync(ChannelReader<QueueId> arrivals, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (QueueId id in arrivals.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                Enqueue(id);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

@@ -1,6 +1,5 @@
 // Delivers queued mail for the local domains into Maildir, at start-up and as messages arrive.
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;
@@ -81,47 +80,19 @@ public sealed class LocalDeliveryService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Listen before listing, so nothing committed in between is missed; an id seen twice is harmless
-        // (its local recipients are final the second time, or it has left the queue).
-        ChannelReader<QueueId> arrivals = _queue.Subscribe(stoppingToken);
-        Task pump = PumpArrivalsAsync(arrivals, stoppingToken);
-        Task workers = _work.RunAsync(_options.MaxConcurrentMessages, HandleAsync, OnPassFailed, id => MessageHandled?.Invoke(id), stoppingToken);
+        // An id seen twice is harmless: its local recipients are final the second time, or it has left the queue.
         try
         {
-            foreach (QueueId id in await _queue.ListAsync(stoppingToken))
-            {
-                _work.Enqueue(id);
-            }
-
-            await workers;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            await _work.RunOverAsync(_queue, _options.MaxConcurrentMessages, HandleAsync, OnPassFailed, id => MessageHandled?.Invoke(id), stoppingToken);
         }
         finally
         {
-            await workers.ContinueWith(static _ => { }, TaskScheduler.Default);
             foreach (ITimer timer in _retryTimers.Values)
             {
                 await timer.DisposeAsync();
             }
 
             _retryTimers.Clear();
-            await pump;
-        }
-    }
-
-    private async Task PumpArrivalsAsync(ChannelReader<QueueId> arrivals, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (QueueId id in arrivals.ReadAllAsync(stoppingToken))
-            {
-                _work.Enqueue(id);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
         }
     }
 

@@ -1,6 +1,5 @@
 // The outbound scheduler: takes queued mail for remote domains, delivers it by SMTP, records and reports each outcome.
 using System.Globalization;
-using System.Threading.Channels;
 using Herald.Delivery.Outbound.Destinations;
 using Herald.Delivery.Outbound.Routing;
 using Herald.Delivery.Outbound.Smtp;
@@ -118,27 +117,13 @@ public sealed class OutboundDeliveryService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Subscribe before listing, so nothing committed in between is missed; an id seen twice costs a read.
-        ChannelReader<QueueId> arrivals = _queue.Subscribe(stoppingToken);
-        Task pump = PumpAsync(arrivals, stoppingToken);
-        Task workers = _work.RunAsync(_options.MaxConcurrentMessages, HandleAsync, OnPassFailed, id => MessageHandled?.Invoke(id), stoppingToken);
         try
         {
-            foreach (QueueId id in await _queue.ListAsync(stoppingToken))
-            {
-                Enqueue(id);
-            }
-
-            await workers;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            await _work.RunOverAsync(_queue, _options.MaxConcurrentMessages, HandleAsync, OnPassFailed, id => MessageHandled?.Invoke(id), stoppingToken);
         }
         finally
         {
             _wake.Dispose();
-            await workers.ContinueWith(static _ => { }, TaskScheduler.Default);
-            await pump;
             await _pool.DisposeAsync();
         }
     }
@@ -150,20 +135,6 @@ public sealed class OutboundDeliveryService : BackgroundService
         span.TotalDays >= 1 && span.TotalDays == Math.Floor(span.TotalDays)
             ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalDays:0} day{(span.TotalDays == 1 ? string.Empty : "s")}")
             : span.ToString("c", CultureInfo.InvariantCulture);
-
-    private async Task PumpAsync(ChannelReader<QueueId> arrivals, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (QueueId id in arrivals.ReadAllAsync(stoppingToken))
-            {
-                Enqueue(id);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
 
     private void Enqueue(QueueId id) => _work.Enqueue(id);
 
