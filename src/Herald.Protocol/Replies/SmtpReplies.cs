@@ -44,6 +44,11 @@ public static class SmtpReplies
     public static readonly ReplyTemplate RelayDenied = Row(nameof(RelayDenied), 554, "5.7.1", "{0}: Relay access denied");
     public static readonly ReplyTemplate SenderNullMx = Row(nameof(SenderNullMx), 550, "5.7.27", "{0}: Sender address has null MX");
     public static readonly ReplyTemplate RecipientNullMx = Row(nameof(RecipientNullMx), 556, "5.1.10", "{0}: Recipient address has null MX");
+    /// <summary>RFC 5321 §6.3: a message that has passed more relays than the hop limit is looping.</summary>
+    public static readonly ReplyTemplate TooManyHops = Row(nameof(TooManyHops), 554, "5.4.6", "Too many hops");
+
+    /// <summary>RFC 7489 §6.3: the author domain asks receivers to reject mail that fails DMARC; {0} is the domain.</summary>
+    public static readonly ReplyTemplate DmarcRejected = Row(nameof(DmarcRejected), 550, "5.7.1", "Rejected by DMARC policy of {0}");
     public static readonly ReplyTemplate NoValidRecipients = Row(nameof(NoValidRecipients), 554, "5.5.1", "Error: no valid recipients");
     public static readonly ReplyTemplate BadSequence = Row(nameof(BadSequence), 503, "5.5.1", "Error: {0}");
     public static readonly ReplyTemplate UnknownCommand = Row(nameof(UnknownCommand), 500, "5.5.2", "Error: command not recognized");
