@@ -106,8 +106,9 @@ internal sealed class HeraldProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or IOException)
             {
+                // Not listening yet, or the connection was reset while the server was still starting: try again.
             }
 
             await Task.Delay(100);

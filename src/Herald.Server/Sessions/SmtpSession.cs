@@ -24,6 +24,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private PipeReader _input;
     private PipeWriter _output;
     private readonly ITimer _deadlineTimer;
+    private readonly Lock _deadlineLock = new();
     private readonly SmtpTransaction _transaction = new();
     private readonly string _hostname;
 
@@ -381,18 +382,34 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
     private void ArmDeadline()
     {
-        DateTimeOffset deadline = CurrentDeadline;
-        TimeSpan due = deadline - _services.Time.GetUtcNow();
-        _deadlineTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        lock (_deadlineLock)
+        {
+            _deadlineTimer.Change(TimeUntilDeadline(), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>
+    /// The time left until the deadline in force, rounded up to the next millisecond: timers count in
+    /// whole milliseconds and can fire a little before the wall clock reaches the deadline.
+    /// </summary>
+    private TimeSpan TimeUntilDeadline()
+    {
+        TimeSpan due = CurrentDeadline - _services.Time.GetUtcNow();
+        return due > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Math.Ceiling(due.TotalMilliseconds)) : TimeSpan.Zero;
     }
 
     private void OnDeadline()
     {
-        // A timer armed for an earlier deadline can still fire after the session has moved its deadline
-        // on (a new command arrived meanwhile); only a deadline that has really passed interrupts I/O.
-        if (_services.Time.GetUtcNow() < CurrentDeadline)
+        lock (_deadlineLock)
         {
-            return;
+            // The timer can fire early (clock granularity) or for a deadline the session has since moved on
+            // (a command arrived meanwhile). Either way the deadline in force has not passed: wait for it.
+            TimeSpan due = TimeUntilDeadline();
+            if (due > TimeSpan.Zero)
+            {
+                _deadlineTimer.Change(due, Timeout.InfiniteTimeSpan);
+                return;
+            }
         }
 
         _timedOut = true;
