@@ -92,12 +92,12 @@ internal sealed partial class SmtpSession
 
         if (Client.IsAuthenticated && _services.Options.Submission.RestrictSender && !OwnsSender(mail.ReversePath))
         {
-            return Refuse(SmtpReplies.SenderNotOwned.Render($"<{mail.ReversePath}>", Client.AuthenticatedAs));
+            return Reply(SmtpReplies.SenderNotOwned.Render($"<{mail.ReversePath}>", Client.AuthenticatedAs));
         }
 
         if (mail.Parameters.Size > _services.Options.Limits.MaxMessageSize)
         {
-            return Refuse(SmtpReplies.MessageTooBig.Render());
+            return Reply(SmtpReplies.MessageTooBig.Render());
         }
 
         if (mail.ReversePath is { RequiresSmtpUtf8: true } && !mail.Parameters.SmtpUtf8)
@@ -108,8 +108,9 @@ internal sealed partial class SmtpSession
         PolicyDecision decision = await _services.Restrictions.CheckSenderAsync(Client, mail.ReversePath, abort).ConfigureAwait(false);
         if (decision.Verdict == PolicyVerdict.Reject)
         {
+            // A policy refusal answers a well-formed command: it is not an error and does not count.
             RecordRefusal(decision.Reply!, decision.Policy!);
-            return Refuse(decision.Reply!);
+            return Reply(decision.Reply!);
         }
 
         _transaction.Begin(mail.ReversePath, mail.Parameters);
@@ -144,7 +145,7 @@ internal sealed partial class SmtpSession
         if (decision.Verdict == PolicyVerdict.Reject)
         {
             RecordRefusal(decision.Reply!, decision.Policy!);
-            return decision.Reply!.IsPermanent ? Refuse(decision.Reply!) : Reply(decision.Reply!);
+            return Reply(decision.Reply!);
         }
 
         _transaction.AddRecipient(recipient, rcpt.Parameters);
@@ -480,7 +481,10 @@ internal sealed partial class SmtpSession
         return false;
     }
 
-    /// <summary>A 5xx that counts as an error; past <c>HardErrorLimit</c> the session ends with 421 4.7.0.</summary>
+    /// <summary>
+    /// A protocol error (syntax, sequence, unknown command, bad AUTH): it counts, and past
+    /// <c>HardErrorLimit</c> the session ends with 421 4.7.0. Policy refusals are sent with <see cref="Reply"/>.
+    /// </summary>
     private bool Refuse(SmtpReply reply)
     {
         Write(reply);

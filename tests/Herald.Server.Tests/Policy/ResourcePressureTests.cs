@@ -1,4 +1,3 @@
-using Herald.Policy.Resources;
 using Herald.Protocol.Replies;
 using Herald.TestSupport.Smtp;
 using Microsoft.Extensions.Time.Testing;
@@ -44,16 +43,5 @@ public sealed class ResourcePressureTests
             TestServer.Settings(("Limits:MaxMemoryBytes", (512L << 20).ToString())), probe: probe);
         await using SmtpTestClient refused = await SmtpTestClient.ConnectAsync(server.Endpoint);
         ReplyAssert.Is(await refused.ReadReplyAsync(), 421, "4.3.1");
-    }
-
-    private sealed class AdjustableProbe : IResourceProbe
-    {
-        public long FreeDisk { get; set; }
-
-        public long Memory { get; set; }
-
-        public long? FreeDiskBytes() => FreeDisk;
-
-        public long MemoryBytes() => Memory;
     }
 }
