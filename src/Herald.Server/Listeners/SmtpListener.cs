@@ -26,8 +26,7 @@ internal sealed class SmtpListener : IAsyncDisposable
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // Lets a restarted server rebind while old connections sit in TIME_WAIT.
-            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            ExclusiveAddress.Apply(_socket);
             _socket.Bind(endpoint);
             _socket.Listen(512);
         }

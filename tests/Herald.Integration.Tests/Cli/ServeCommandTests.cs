@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Herald.Protocol.Replies;
 using Herald.TestSupport.Smtp;
 
 namespace Herald.Integration.Tests.Cli;
@@ -40,6 +41,25 @@ public sealed class ServeCommandTests
         Assert.Equal(71, exit);
         Assert.Contains($"cannot listen on 127.0.0.1:{port}: the address is already in use", herald.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", herald.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondServerOnTheSameSmtpPort_Exits71_AndTheFirstKeepsEveryConnection()
+    {
+        await using HeraldProcess first = HeraldProcess.Create();
+        await first.StartAsync();
+        await using HeraldProcess second = HeraldProcess.Create(s => s["Listeners"] = first.Settings["Listeners"]);
+
+        Assert.Equal(71, await second.RunToExitAsync("serve", "--config", second.ConfigPath));
+        Assert.Contains($"cannot listen on 127.0.0.1:{first.Port}: the address is already in use", second.Output, StringComparison.Ordinal);
+        for (int i = 0; i < 20; i++)
+        {
+            (SmtpTestClient client, SmtpReply greeting) = await SmtpTestClient.ConnectAndGreetAsync(first.Endpoint);
+            await using (client)
+            {
+                ReplyAssert.Is(greeting, 220);
+            }
+        }
     }
 
     [Fact]
