@@ -6,12 +6,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # The integration tests drive real SMTP clients (swaks, python3) and the outbound delivery tests send
 # to real SMTP servers (Postfix's smtp-sink, Python's aiosmtpd); the cluster tests start real Redis servers
-# (redis-server). Install the missing ones on Debian when we can.
+# (redis-server); ss (iproute2) shows a listener's backlog. Install the missing ones on Debian when we can.
 missing=()
 for tool in swaks python3 openssl redis-server; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/bin/$tool" ] || missing+=("$tool")
 done
 [ -x /usr/sbin/smtp-sink ] || missing+=(postfix)
+command -v ss >/dev/null 2>&1 || [ -x /usr/bin/ss ] || missing+=(iproute2)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

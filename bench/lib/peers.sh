@@ -13,6 +13,8 @@
 
 : "${HERALD_DLL:?HERALD_DLL must name the built herald.dll}"
 : "${BENCH_CONNECTION_LIMIT:=100}"
+# Sessions at once from one client address; the burst check sets 0 (no limit) so that only the total counts.
+: "${BENCH_CONNECTION_LIMIT_PER_IP:=$BENCH_CONNECTION_LIMIT}"
 
 PEER_PID=
 
@@ -28,7 +30,7 @@ peer_start_herald() {
     --set "Listeners:0:Name=bench" \
     --set "Listeners:0:Endpoint=127.0.0.1:$port" \
     --set "Limits:MaxConnections=$BENCH_CONNECTION_LIMIT" \
-    --set "Limits:MaxConnectionsPerIp=$BENCH_CONNECTION_LIMIT" \
+    --set "Limits:MaxConnectionsPerIp=$BENCH_CONNECTION_LIMIT_PER_IP" \
     >"$dir/herald.log" 2>&1 &
   PEER_PID=$!
 }
@@ -78,7 +80,7 @@ virtual_mailbox_maps = texthash:$dir/conf/vmailbox
 virtual_uid_maps = static:$(id -u nobody)
 virtual_gid_maps = static:$(id -g nobody)
 default_process_limit = $BENCH_CONNECTION_LIMIT
-smtpd_client_connection_count_limit = $BENCH_CONNECTION_LIMIT
+smtpd_client_connection_count_limit = $BENCH_CONNECTION_LIMIT_PER_IP
 EOF
   # Debian's master.cf less chroot (the chroot would need a copy of /etc under the queue) and less
   # the services nothing here uses; smtpd listens on the benchmark port only.

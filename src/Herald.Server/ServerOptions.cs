@@ -149,6 +149,12 @@ public sealed class LimitOptions
     /// <summary><c>Limits:MaxCommandLineLength</c>: RFC 5321 §4.5.3.1.4, 512 octets with the CRLF.</summary>
     public int MaxCommandLineLength { get; set; } = CommandLine.DefaultMaxLength;
 
+    /// <summary>
+    /// <c>Limits:ListenBacklog</c>: connections the kernel holds for each listener until they are accepted.
+    /// Unset: the kernel's maximum (<c>net.core.somaxconn</c>), so a burst on a fresh server is answered, not dropped.
+    /// </summary>
+    public int? ListenBacklog { get; set; }
+
     /// <summary><c>Limits:ShutdownGracePeriod</c>: how long a message being received may take to finish at shutdown.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -177,6 +183,11 @@ public sealed class LimitOptions
         if (HardErrorLimit < 1)
         {
             yield return $"Herald:Limits:HardErrorLimit: {HardErrorLimit} must be at least 1.";
+        }
+
+        if (ListenBacklog is < 1)
+        {
+            yield return $"Herald:Limits:ListenBacklog: {ListenBacklog} must be at least 1 (or left out for the kernel's maximum).";
         }
 
         if (CommandTimeout <= TimeSpan.Zero)

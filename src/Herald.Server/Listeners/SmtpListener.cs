@@ -28,7 +28,7 @@ internal sealed class SmtpListener : IAsyncDisposable
         {
             ExclusiveAddress.Apply(_socket);
             _socket.Bind(endpoint);
-            _socket.Listen(512);
+            _socket.Listen(ListenBacklog.Resolve(services.Options.Limits.ListenBacklog));
         }
         catch (SocketException e)
         {
@@ -37,6 +37,7 @@ internal sealed class SmtpListener : IAsyncDisposable
         }
 
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        WarmRefusalPath(services.Options.Hostname);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -105,6 +106,18 @@ internal sealed class SmtpListener : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Renders the refusals a burst meets first (the connection limits) once at start, so the first
+    /// flood after a start is answered without waiting for the reply templates to be compiled and formatted.
+    /// </summary>
+    private static void WarmRefusalPath(string hostname)
+    {
+        foreach (SmtpReply reply in (ReadOnlySpan<SmtpReply>)[SmtpReplies.TooManyConnections.Render(hostname), SmtpReplies.TooManyConnectionsFromClient.Render(hostname, "127.0.0.1")])
+        {
+            _ = System.Text.Encoding.UTF8.GetBytes(reply.ToWireString());
+        }
     }
 
     private async Task RefuseAsync(Socket client, IPEndPoint remote, SmtpReply reply, string policy)
