@@ -24,6 +24,7 @@ public sealed class ServerMetrics
     private readonly Counter<long> _recipients;
     private readonly Counter<long> _tls;
     private readonly Counter<long> _auth;
+    private readonly Counter<long> _evicted;
 
     /// <param name="meterFactory">The host's factory; null for a meter of its own (a component built without DI).</param>
     public ServerMetrics(IMeterFactory? meterFactory)
@@ -44,6 +45,8 @@ public sealed class ServerMetrics
         _recipients = meter.CreateCounter<long>("herald.smtp.accepted.recipients", "{recipient}", "Recipients of the messages acknowledged with 250.");
         _tls = meter.CreateCounter<long>(
             "herald.smtp.tls.handshakes", "{handshake}", "TLS handshakes as a server, by listener, mode (starttls, implicit) and result (ok, failed).");
+        _evicted = meter.CreateCounter<long>(
+            "herald.smtp.sessions.evicted", "{session}", "Idle sessions closed with 421 4.4.2 to admit a new connection when every slot was taken, by listener.");
         _auth = meter.CreateCounter<long>(
             "herald.smtp.auth.attempts", "{attempt}", "AUTH exchanges, by mechanism and result (success, failure, aborted, malformed).");
     }
@@ -66,6 +69,8 @@ public sealed class ServerMetrics
     }
 
     internal void SessionOpened(string listener) => _sessions.Add(1, Listener(listener));
+
+    internal void SessionEvicted(string listener) => _evicted.Add(1, Listener(listener));
 
     internal void SessionClosed(string listener) => _sessions.Add(-1, Listener(listener));
 

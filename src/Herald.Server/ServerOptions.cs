@@ -150,6 +150,17 @@ public sealed class LimitOptions
     public int MaxCommandLineLength { get; set; } = CommandLine.DefaultMaxLength;
 
     /// <summary>
+    /// <c>Limits:StressThreshold</c>: percent of <c>MaxConnections</c> in use from which the server is under
+    /// stress: the command timeout becomes <c>StressCommandTimeout</c>, and when every slot is taken the
+    /// session idle the longest is closed (421 4.4.2) for the new one. 0 turns both off. Postfix: stress
+    /// when smtpd processes reach the process limit.
+    /// </summary>
+    public int StressThreshold { get; set; } = 80;
+
+    /// <summary><c>Limits:StressCommandTimeout</c>: the command timeout under stress (Postfix: <c>${stress?10}</c> seconds).</summary>
+    public TimeSpan StressCommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// <c>Limits:ListenBacklog</c>: connections the kernel holds for each listener until they are accepted.
     /// Unset: the kernel's maximum (<c>net.core.somaxconn</c>), so a burst on a fresh server is answered, not dropped.
     /// </summary>
@@ -183,6 +194,16 @@ public sealed class LimitOptions
         if (HardErrorLimit < 1)
         {
             yield return $"Herald:Limits:HardErrorLimit: {HardErrorLimit} must be at least 1.";
+        }
+
+        if (StressThreshold is < 0 or > 100)
+        {
+            yield return $"Herald:Limits:StressThreshold: {StressThreshold} must be a percentage from 0 (off) to 100.";
+        }
+
+        if (StressCommandTimeout <= TimeSpan.Zero)
+        {
+            yield return "Herald:Limits:StressCommandTimeout: must be a positive time span (e.g. 00:00:10).";
         }
 
         if (ListenBacklog is < 1)

@@ -53,6 +53,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         Status = status;
         _extraGates = [.. gates];
         _time = time;
+        Pressure = new SlotPressure(options.Limits, Connections, time);
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("Herald.Server");
     }
@@ -66,6 +67,9 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
     public bool IsAccepting { get; private set; }
 
     public ConnectionRegistry Connections { get; } = new();
+
+    /// <summary>The stress rules over <see cref="Connections"/>: shorter timeouts, and the idlest session gives way.</summary>
+    public SlotPressure Pressure { get; }
 
     /// <summary>The bound endpoints, by listener name (useful when a port 0 was asked for).</summary>
     public IReadOnlyDictionary<string, IPEndPoint> Endpoints { get; private set; } = new Dictionary<string, IPEndPoint>();
@@ -85,7 +89,7 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
         IConnectionGate[] gates =
         [
             new StatusGate(Status, _options.Hostname),
-            new ConnectionLimitGate(_options.Limits, _options.Hostname, _policy.TrustedNetworks.Contains),
+            new ConnectionLimitGate(_options.Limits, _options.Hostname, _policy.TrustedNetworks.Contains, Pressure),
             .. _policy.ConnectChecks.Select(check => new PolicyGate(check)),
             .. _extraGates,
         ];
@@ -102,7 +106,10 @@ public sealed class SmtpServer : IHostedService, IAsyncDisposable
 
                 var services = new SessionServices(
                     _options, listenerOptions, _policy, _queue, Status, _time,
-                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name), _tls, _credentials, Metrics);
+                    _loggerFactory.CreateLogger("Herald.Smtp." + listenerOptions.Name), _tls, _credentials, Metrics)
+                {
+                    Pressure = Pressure,
+                };
                 if (listenerOptions.ImplicitTls && _tls is null)
                 {
                     throw new ListenerBindException($"Listener '{listenerOptions.Name}' asks for ImplicitTls but no certificate is available.");

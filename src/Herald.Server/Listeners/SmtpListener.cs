@@ -69,6 +69,7 @@ internal sealed class SmtpListener : IAsyncDisposable
             // Registered before the next accept, so the limits see this session at once.
             var session = new SmtpSession(_services, new NetworkStream(client, ownsSocket: true), remote);
             _registry.Add(session, remote.Address);
+            _services.Pressure?.SessionAdded();
             _services.Metrics.SessionOpened(_services.Listener.Name);
             Task task = RunSessionAsync(session, remote, abortSessions);
             lock (_sessionsLock)

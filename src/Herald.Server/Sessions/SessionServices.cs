@@ -4,6 +4,7 @@ using Herald.Policy.Authentication;
 using Herald.Protocol.Addresses;
 using Herald.Protocol.Commands;
 using Herald.Queue;
+using Herald.Server.Admission;
 using Herald.Server.Tls;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,12 @@ internal sealed record SessionServices(
     ICredentialVerifier? Credentials,
     ServerMetrics Metrics)
 {
+    /// <summary>The stress rules shared by every listener; null for a session outside any listener.</summary>
+    public SlotPressure? Pressure { get; init; }
+
+    /// <summary>The wait for the next command now: shorter while the server is under stress.</summary>
+    public TimeSpan CommandTimeout => Pressure?.CommandTimeout ?? Options.Limits.CommandTimeout;
+
     public SmtpCommandParser Parser { get; } = new(Options.Limits.MaxCommandLineLength, Options.Smtp.BareLineFeed);
 
     public bool AcceptsMail => Listener.AcceptMail ?? Options.AcceptMail;

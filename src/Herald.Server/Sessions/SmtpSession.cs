@@ -7,6 +7,7 @@ using System.Security.Authentication;
 using Herald.Policy;
 using Herald.Protocol.Commands;
 using Herald.Protocol.Replies;
+using Herald.Server.Admission;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Sessions;
@@ -16,7 +17,7 @@ namespace Herald.Server.Sessions;
 /// together before the session waits for more input (RFC 2920 §3.1). Time limits are deadlines
 /// enforced by cancelling the pending read, so a stalled or trickling client is cut off on time.
 /// </summary>
-internal sealed partial class SmtpSession : IAsyncDisposable
+internal sealed partial class SmtpSession : IAsyncDisposable, IIdleSession
 {
     private readonly SessionServices _services;
     private readonly Stream _network;
@@ -38,6 +39,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private long _lastChunkSize;
     private int _errors;
     private DateTimeOffset _deadline;
+    private DateTimeOffset _lastCommandAt;
+    private volatile bool _evicted;
     private volatile bool _timedOut;
     private volatile bool _shutdownRequested;
 
@@ -51,6 +54,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         Remote = remote;
         Client = new ClientContext(remote.Address, services.TrustedNetworks.Contains(remote.Address));
+        _lastCommandAt = services.Time.GetUtcNow();
         _deadlineTimer = services.Time.CreateTimer(static state => ((SmtpSession)state!).OnDeadline(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -330,6 +334,17 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             return true;
         }
 
+        if (_evicted && !IsReceivingMessage)
+        {
+            // Every slot was taken and this session had been idle the longest: it makes room for a new one.
+            SmtpReply reply = SmtpReplies.Timeout.Render(_hostname);
+            RecordRefusal(reply, "evicted-idle");
+            _services.Metrics.SessionEvicted(_services.Listener.Name);
+            Write(reply);
+            return true;
+        }
+
+        _evicted = false;
         return false;
     }
 
@@ -374,7 +389,49 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         return true;
     }
 
-    private void ResetCommandDeadline() => _deadline = _services.Time.GetUtcNow() + _services.Options.Limits.CommandTimeout;
+    private void ResetCommandDeadline()
+    {
+        lock (_deadlineLock)
+        {
+            _lastCommandAt = _services.Time.GetUtcNow();
+            _deadline = _lastCommandAt + _services.CommandTimeout;
+        }
+    }
+
+    public DateTimeOffset IdleSince
+    {
+        get
+        {
+            lock (_deadlineLock)
+            {
+                return _lastCommandAt;
+            }
+        }
+    }
+
+    public void ShortenCommandTimeout(TimeSpan timeout)
+    {
+        lock (_deadlineLock)
+        {
+            if (_lastCommandAt + timeout < _deadline)
+            {
+                _deadline = _lastCommandAt + timeout;
+                _deadlineTimer.Change(TimeUntilDeadline(), Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    public bool TryEvict()
+    {
+        if (IsReceivingMessage || _evicted)
+        {
+            return false;
+        }
+
+        _evicted = true;
+        _input.CancelPendingRead();
+        return true;
+    }
 
     /// <summary>The deadline in force: the message's while one is arriving, else the command timeout's.</summary>
     private DateTimeOffset CurrentDeadline =>
