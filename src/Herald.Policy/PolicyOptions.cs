@@ -32,6 +32,12 @@ public sealed class PolicyOptions
     /// </summary>
     public ResourceLimitOptions Limits { get; set; } = new();
 
+    /// <summary>
+    /// <c>Delivery:SmartHost</c>, read here too (the delivery engine binds the rest of the section): with a
+    /// smart host every relayed message goes to it, so a recipient domain's MX is not the policy's business.
+    /// </summary>
+    public RelayRoutingOptions Delivery { get; set; } = new();
+
     /// <summary>Checks the values and names the key of each one that is wrong.</summary>
     public IEnumerable<string> Validate()
     {

@@ -101,7 +101,7 @@ public sealed class ReceivingPolicy : IDisposable
         IRecipientCheck[] recipientChecks =
         [
             new RecipientRateCheck(options.RateLimits, counter),
-            new NullMxRecipientCheck(resolver, localDomains),
+            new NullMxRecipientCheck(resolver, localDomains, options.Delivery.UsesSmartHost),
             new RelayCheck(localDomains),
             new LocalUserCheck(localDomains, options.Users),
             new GreylistCheck(options.Greylisting, greylist, time, loggers.CreateLogger<GreylistCheck>(), metrics),

@@ -8,7 +8,9 @@ namespace Herald.Policy.Checks;
 /// <summary>
 /// <c>556 5.1.10 &lt;rcpt&gt;: Recipient address has null MX</c> (RFC 7505 §3 and §4.1, RFC 7504 §3 for
 /// 556; reply contract): refused at RCPT rather than accepted and bounced from the queue. A DNS failure
-/// gives <c>451 4.4.3</c>, never a 5xx. It only concerns mail this server would relay: a non-local
+/// refuses nothing: the recipient is accepted, and delivery defers it (4.4.3) and retries, so a relaying
+/// client is never held up by a resolver that is down. With <c>Delivery:SmartHost</c> no lookup is made at
+/// all: the smart host routes. It only concerns mail this server would relay: a non-local
 /// recipient from a trusted or authenticated client. For anyone else it says "don't know", so that
 /// the relay check refuses strangers with 554 5.7.1 without a DNS query made on their behalf.
 /// </summary>
@@ -17,7 +19,7 @@ namespace Herald.Policy.Checks;
 /// permit ends the list. A domain that does not exist is left to delivery, which bounces it with
 /// 5.1.2 (reply contract, section 2).
 /// </remarks>
-public sealed class NullMxRecipientCheck(IMxResolver resolver, LocalDomains localDomains) : IRecipientCheck
+public sealed class NullMxRecipientCheck(IMxResolver resolver, LocalDomains localDomains, bool usesSmartHost = false) : IRecipientCheck
 {
     public string Name => "null-mx-recipient";
 
@@ -25,17 +27,14 @@ public sealed class NullMxRecipientCheck(IMxResolver resolver, LocalDomains loca
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(recipient);
-        if (!(client.IsTrusted || client.IsAuthenticated) || recipient.IsAddressLiteral || localDomains.IsLocal(recipient))
+        if (usesSmartHost || !(client.IsTrusted || client.IsAuthenticated) || recipient.IsAddressLiteral || localDomains.IsLocal(recipient))
         {
             return PolicyDecision.DontKnow;
         }
 
         MxResolution resolution = await resolver.ResolveMxAsync(recipient.Domain, cancellationToken).ConfigureAwait(false);
-        return resolution switch
-        {
-            MxResolution.NullMx => PolicyDecision.Reject(SmtpReplies.RecipientNullMx.Render($"<{recipient}>"), Name),
-            MxResolution.TemporaryFailure => PolicyDecision.Reject(SmtpReplies.DnsTemporaryFailure.Render($"<{recipient}>"), Name),
-            _ => PolicyDecision.DontKnow,
-        };
+        return resolution is MxResolution.NullMx
+            ? PolicyDecision.Reject(SmtpReplies.RecipientNullMx.Render($"<{recipient}>"), Name)
+            : PolicyDecision.DontKnow;
     }
 }

@@ -1,4 +1,4 @@
-// Null MX checks (RFC 7505) against a real DNS server on loopback: 550 5.7.27, 556 5.1.10, 451 4.4.3.
+// Null MX checks (RFC 7505) against a real DNS server on loopback: 550 5.7.27, 556 5.1.10, 451 4.4.3 for a sender.
 using Herald.Dns;
 using Herald.Policy.Checks;
 using Herald.Protocol.Addresses;
@@ -126,12 +126,20 @@ public sealed class NullMxCheckTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Recipient_DnsFailure_Is451_4_4_3_NeverA5xx()
+    public async Task Recipient_DnsFailure_RefusesNothing_DeliveryDefersIt()
     {
         PolicyDecision decision = await RecipientCheck().CheckAsync(Clients.Trusted(), null, Clients.Mailbox("carol@broken.test"), default);
 
-        ReplyAssert.Is(decision.Reply!, 451, "4.4.3");
-        Assert.StartsWith("<carol@broken.test>: ", decision.Reply!.Text, StringComparison.Ordinal);
+        Assert.Equal(PolicyDecision.DontKnow, decision);
+    }
+
+    [Fact]
+    public async Task Recipient_WithASmartHost_IsDontKnow_WithoutAQuery()
+    {
+        var check = new NullMxRecipientCheck(_resolver, Local, usesSmartHost: true);
+
+        Assert.Equal(PolicyDecision.DontKnow, await check.CheckAsync(Clients.Trusted(), null, Clients.Mailbox("carol@nomail.test"), default));
+        Assert.Empty(_dns.Queries);
     }
 
     [Fact]
