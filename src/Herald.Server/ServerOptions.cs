@@ -89,10 +89,12 @@ public sealed class ListenerOptions
     /// <summary><c>RequireAuth</c>: a submission listener (port 587 style): MAIL needs AUTH first (530 5.7.0).</summary>
     public bool RequireAuth { get; set; }
 
-    /// <summary><c>RequireTls</c>: AUTH only inside TLS (538 5.7.11). Defaults to <see cref="RequireAuth"/>.</summary>
-    public bool? RequireTls { get; set; }
-
-    public bool EffectiveRequireTls => RequireTls ?? RequireAuth;
+    /// <summary>
+    /// <c>AllowPlaintextAuth</c>: offer and accept AUTH outside TLS. Off by default on every listener: RFC 4954
+    /// §4 and RFC 8314 want credentials sent only inside TLS, so AUTH is advertised after STARTTLS (or on an
+    /// implicit-TLS listener) and refused before it with 538 5.7.11.
+    /// </summary>
+    public bool AllowPlaintextAuth { get; set; }
 }
 
 /// <summary><c>Tls</c>: the server certificate. Without one, <c>herald serve</c> makes a self-signed one.</summary>

@@ -120,7 +120,7 @@ public sealed class ServerMetricsTests : IDisposable
     {
         using MetricCollector<long> auth = Collect("herald.smtp.auth.attempts");
         await using TestServer server = await TestServer.StartAsync(
-            TestServer.Settings(("Listeners:0:RequireTls", "false")),
+            TestServer.Settings(("Listeners:0:AllowPlaintextAuth", "true")),
             users: new Dictionary<string, string> { ["alice"] = "secret" },
             metrics: new ServerMetrics(_meters));
 

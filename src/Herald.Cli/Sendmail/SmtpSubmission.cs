@@ -35,7 +35,7 @@ internal static class SmtpSubmission
     {
         ArgumentNullException.ThrowIfNull(server);
         ListenerOptions? listener = server.EffectiveListeners.FirstOrDefault(l =>
-            (l.AcceptMail ?? server.AcceptMail) && !l.ImplicitTls && !l.RequireAuth && !l.EffectiveRequireTls);
+            (l.AcceptMail ?? server.AcceptMail) && !l.ImplicitTls && !l.RequireAuth);
         if (listener is null || !EndpointParser.TryParse(listener.Endpoint, out IPEndPoint? endpoint))
         {
             return null;

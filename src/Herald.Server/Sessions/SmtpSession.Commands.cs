@@ -355,7 +355,7 @@ internal sealed partial class SmtpSession
     }
 
     private bool OffersAuth =>
-        _services.Credentials is { HasUsers: true } && (IsTls || !_services.Listener.EffectiveRequireTls);
+        _services.Credentials is { HasUsers: true } && (IsTls || _services.Listener.AllowPlaintextAuth);
 
     private bool StartTls()
     {
@@ -386,7 +386,7 @@ internal sealed partial class SmtpSession
             return Refuse(SmtpReplies.BadSequence.Render("already authenticated"));
         }
 
-        if (!IsTls && _services.Listener.EffectiveRequireTls)
+        if (!IsTls && !_services.Listener.AllowPlaintextAuth)
         {
             return Refuse(SmtpReplies.EncryptionRequired.Render());
         }

@@ -45,7 +45,7 @@ public sealed class SubmissionTests
     [Fact]
     public async Task AuthLogin_WorksStepByStep_AndStarAborts()
     {
-        await using TestServer server = await TestServer.StartAsync(TestServer.Settings(("Listeners:0:RequireTls", "false")), users: Users);
+        await using TestServer server = await TestServer.StartAsync(TestServer.Settings(("Listeners:0:AllowPlaintextAuth", "true")), users: Users);
         await using SmtpTestClient client = (await SmtpTestClient.ConnectAndGreetAsync(server.Endpoint)).Client;
         Assert.Contains("AUTH PLAIN LOGIN", (await client.CommandAsync("EHLO client.example")).Lines);
 
@@ -62,7 +62,7 @@ public sealed class SubmissionTests
     [Fact]
     public async Task AuthPlainWithoutInitialResponse_AndGarbage()
     {
-        await using TestServer server = await TestServer.StartAsync(TestServer.Settings(("Listeners:0:RequireTls", "false")), users: Users);
+        await using TestServer server = await TestServer.StartAsync(TestServer.Settings(("Listeners:0:AllowPlaintextAuth", "true")), users: Users);
         await using SmtpTestClient client = (await SmtpTestClient.ConnectAndGreetAsync(server.Endpoint)).Client;
         await client.CommandAsync("EHLO client.example");
         ReplyAssert.Is(await client.CommandAsync("AUTH CRAM-MD5"), 504, "5.5.4");
@@ -76,7 +76,7 @@ public sealed class SubmissionTests
     public async Task RestrictSender_AnAuthenticatedUserMayOnlySendAsItself()
     {
         await using TestServer server = await TestServer.StartAsync(
-            Submission(("Submission:RestrictSender", "true"), ("Listeners:0:RequireTls", "false")), users: Users);
+            Submission(("Submission:RestrictSender", "true"), ("Listeners:0:AllowPlaintextAuth", "true")), users: Users);
         await using SmtpTestClient client = (await SmtpTestClient.ConnectAndGreetAsync(server.Endpoint)).Client;
         await client.CommandAsync("EHLO client.example");
         ReplyAssert.Is(await client.CommandAsync("AUTH PLAIN " + Plain("u@herald.test", "p4ssw0rd")), 235, "2.7.0");
@@ -89,7 +89,7 @@ public sealed class SubmissionTests
     public async Task TooManyAuthFailures_Get421_4_7_0_AndClose()
     {
         await using TestServer server = await TestServer.StartAsync(
-            TestServer.Settings(("Listeners:0:RequireTls", "false"), ("RateLimits:AuthFailuresPerMinute", "2")), users: Users);
+            TestServer.Settings(("Listeners:0:AllowPlaintextAuth", "true"), ("RateLimits:AuthFailuresPerMinute", "2")), users: Users);
         await using SmtpTestClient client = (await SmtpTestClient.ConnectAndGreetAsync(server.Endpoint)).Client;
         await client.CommandAsync("EHLO client.example");
         ReplyAssert.Is(await client.CommandAsync("AUTH PLAIN " + Plain("plain", "guess1")), 535, "5.7.8");
